@@ -1,0 +1,1 @@
+"""Embed, store and search chunks; knows nothing of HTTP or Slack."""

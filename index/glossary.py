@@ -1,0 +1,72 @@
+"""Domain vocabulary for query expansion: groups of equivalent terms (acronym, Norwegian
+term, English term) that maintainers keep in `ordliste.yaml` at the corpus root."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from index.lexical import tokenize
+
+GLOSSARY_SOURCE = "ordliste.yaml"
+GLOSSARY_FILE = "glossary.json"
+
+
+class GlossaryError(ValueError):
+    """The glossary file is not a list of term lists."""
+
+
+def read_glossary_source(corpus_dir: Path) -> list[list[str]]:
+    path = corpus_dir / GLOSSARY_SOURCE
+    if not path.is_file():
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as error:
+        raise GlossaryError(f"{GLOSSARY_SOURCE}: ugyldig YAML ({error})") from error
+    if not isinstance(data, list) or not all(isinstance(group, list) for group in data):
+        raise GlossaryError(f"{GLOSSARY_SOURCE}: forventet en liste av lister med begreper")
+    return [[str(term) for term in group if str(term).strip()] for group in data if len(group) > 1]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    groups: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def load(cls, generation_dir: Path) -> Glossary:
+        path = generation_dir / GLOSSARY_FILE
+        if not path.is_file():
+            return cls()
+        return cls(tuple(tuple(g) for g in json.loads(path.read_text(encoding="utf-8"))))
+
+    def save(self, generation_dir: Path) -> None:
+        (generation_dir / GLOSSARY_FILE).write_text(
+            json.dumps([list(g) for g in self.groups], ensure_ascii=False), encoding="utf-8"
+        )
+
+    def fingerprint(self) -> str:
+        return hashlib.sha1(json.dumps(self.groups, ensure_ascii=False).encode()).hexdigest()
+
+    def expand(self, query: str) -> str:
+        """The query plus the equivalents of every glossary term it contains."""
+        stems = tokenize(query)
+        additions = []
+        for group in self.groups:
+            term_stems = [tokenize(term) for term in group]
+            if any(ts and _contains(stems, ts) for ts in term_stems):
+                additions.extend(
+                    term
+                    for term, ts in zip(group, term_stems, strict=True)
+                    if ts and not _contains(stems, ts)
+                )
+        return " ".join([query, *additions])
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    width = len(needle)
+    return any(haystack[i : i + width] == needle for i in range(len(haystack) - width + 1))

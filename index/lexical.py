@@ -1,0 +1,64 @@
+"""The lexical leg: Norwegian tokenization with a Snowball stemmer, scored with BM25."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+# Function words that carry no topic; kept short so that domain words are never dropped.
+STOPWORDS = frozenset(
+    """
+    og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om
+    vi min mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva
+    skal selv sjøl her alle vil bli ble blitt kunne inn når være kom noen noe ville dere deres
+    kun ja etter ned skulle denne for deg si sine sitt mot å meget hvorfor dette disse uten hvordan
+    ingen din ditt blir samme hvilken hvilke sånn inni mellom vår hver hvem vors hvis både bare
+    enn fordi før mange også slik vært begge siden henne hennes hvilket
+    """.split()
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("norwegian")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, NFKC-normalised word stems; æ, ø and å stay letters."""
+    words = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return _stemmer().stemWords(kept)
+
+
+class LexicalIndex:
+    """BM25 over chunk rows; row i is the i-th text given to `build`."""
+
+    def __init__(self, retriever: bm25s.BM25) -> None:
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
+        return cls(retriever)
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row; rows without a query term score 0."""
+        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
+        if not tokens:
+            return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)

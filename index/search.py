@@ -1,0 +1,119 @@
+"""Search one index generation: dense, lexical or hybrid, with metadata filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from index.build import LEXICAL_DIR
+from index.dense import DENSE_FILE, DenseIndex
+from index.embedder import Embedder
+from index.fusion import top_rows, weighted_fusion
+from index.generation import Manifest
+from index.glossary import Glossary
+from index.lexical import LexicalIndex
+from index.store import STORE_FILE, ChunkStore
+from ingest.models import Chunk, Document
+
+CANDIDATES_PER_LEG = 50
+LEXICAL_WEIGHT = 0.5
+
+
+class Mode(StrEnum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+class ModelMismatch(RuntimeError):
+    """The index was embedded with another model than the one loaded."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_types: tuple[str, ...] = ()
+    publishers: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def admits(self, document: Document) -> bool:
+        meta = document.meta
+        if self.doc_types and meta.doc_type not in self.doc_types:
+            return False
+        if self.publishers and meta.publisher not in self.publishers:
+            return False
+        year = int(meta.date[:4]) if meta.date[:4].isdigit() else None
+        if self.year_from is not None and (year is None or year < self.year_from):
+            return False
+        return not (self.year_to is not None and (year is None or year > self.year_to))
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    chunk: Chunk
+    document: Document
+    dense_score: float  # cosine similarity with the query, whatever the mode
+    lexical_score: float  # raw BM25
+
+
+class Searcher:
+    """An open, read-only generation. Cheap to query from many threads at once."""
+
+    def __init__(self, generation_dir: Path, embedder: Embedder) -> None:
+        self.directory = generation_dir
+        self.manifest = Manifest.read(generation_dir)
+        if self.manifest.model != embedder.model_id:
+            raise ModelMismatch(
+                f"Indeksen er laget med modellen {self.manifest.model}, men {embedder.model_id} "
+                "er lastet. Kjør `refark ingest` på nytt for å bygge indeksen med denne modellen."
+            )
+        self._embedder = embedder
+        self.store = ChunkStore(generation_dir / STORE_FILE)
+        self._dense = DenseIndex(generation_dir / DENSE_FILE)
+        self._lexical = LexicalIndex.load(generation_dir / LEXICAL_DIR)
+        self.glossary = Glossary.load(generation_dir)
+        self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
+        self._row_docs = np.array(self.store.row_doc_ids(), dtype=object)
+
+    def _allowed(self, filters: Filters) -> np.ndarray:
+        if filters == Filters():
+            return np.ones(len(self._row_docs), dtype=bool)
+        admitted = {d for d, doc in self.documents.items() if filters.admits(doc)}
+        return np.array([d in admitted for d in self._row_docs], dtype=bool)
+
+    def search(
+        self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
+    ) -> list[Hit]:
+        allowed = self._allowed(filters or Filters())
+        dense = self._dense.scores(self._embedder.embed_query(query))
+        lexical = self._lexical.scores(self.glossary.expand(query))
+        if mode is Mode.DENSE:
+            rows = top_rows(dense, allowed, k)
+            scored = {int(r): float(dense[r]) for r in rows}
+        elif mode is Mode.LEXICAL:
+            rows = top_rows(lexical, allowed, k)
+            scored = {int(r): float(lexical[r]) for r in rows}
+        else:
+            pool = np.union1d(
+                top_rows(dense, allowed, CANDIDATES_PER_LEG),
+                top_rows(lexical, allowed, CANDIDATES_PER_LEG),
+            )
+            scored = weighted_fusion(dense, lexical, pool, LEXICAL_WEIGHT)
+        ranked = sorted(scored.items(), key=lambda item: -item[1])[:k]
+        chunks = self.store.chunks(row for row, _ in ranked)
+        return [
+            Hit(
+                rank=rank,
+                score=score,
+                chunk=chunks[row],
+                document=self.documents[chunks[row].doc_id],
+                dense_score=float(dense[row]),
+                lexical_score=float(lexical[row]),
+            )
+            for rank, (row, score) in enumerate(ranked, start=1)
+        ]

@@ -1,0 +1,178 @@
+"""The chunk store and document catalog of one index generation (SQLite, read-only once built).
+
+Chunk rows are numbered 0..n-1 in the order the dense and lexical indexes hold them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.models import Block, Chunk, Document, DocumentMeta
+
+STORE_FILE = "chunks.sqlite"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    document: Document  # metadata only: `blocks` is empty
+    chunk_count: int
+
+
+_SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, file_format TEXT NOT NULL,
+    title TEXT NOT NULL, doc_type TEXT NOT NULL, publisher TEXT NOT NULL, date TEXT NOT NULL,
+    language TEXT NOT NULL, file_hash TEXT NOT NULL, page_count INTEGER,
+    chunk_count INTEGER NOT NULL, blocks TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id), ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL, headings TEXT NOT NULL, page INTEGER,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+);
+CREATE INDEX chunks_by_doc ON chunks(doc_id, ordinal);
+"""
+
+
+def _doc_row(document: Document, chunk_count: int) -> tuple:
+    meta = document.meta
+    return (
+        document.doc_id,
+        document.source,
+        document.file_format,
+        meta.title,
+        meta.doc_type,
+        meta.publisher,
+        meta.date,
+        meta.language,
+        document.file_hash,
+        document.page_count,
+        chunk_count,
+        json.dumps(
+            [[b.text, b.page, b.headings, b.is_heading] for b in document.blocks],
+            ensure_ascii=False,
+        ),
+    )
+
+
+def write_store(path: Path, documents: Sequence[tuple[Document, Sequence[Chunk]]]) -> int:
+    """Write all documents and their chunks; returns the number of chunk rows."""
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(_SCHEMA)
+        row = 0
+        with db:
+            for document, chunks in documents:
+                db.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    _doc_row(document, len(chunks)),
+                )
+                for chunk in chunks:
+                    db.execute(
+                        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+                        (
+                            row,
+                            chunk.chunk_id,
+                            chunk.doc_id,
+                            chunk.ordinal,
+                            chunk.text,
+                            json.dumps(chunk.headings, ensure_ascii=False),
+                            chunk.page,
+                            chunk.char_start,
+                            chunk.char_end,
+                        ),
+                    )
+                    row += 1
+        return row
+    finally:
+        db.close()
+
+
+class ChunkStore:
+    """Read access to a built store; safe to share between threads (one connection each call)."""
+
+    def __init__(self, path: Path) -> None:
+        self._uri = f"file:{path}?mode=ro"
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
+        rows = list(rows)
+        if not rows:
+            return {}
+        with self._connect() as db:
+            found = db.execute(
+                f"SELECT * FROM chunks WHERE row IN ({','.join('?' * len(rows))})", rows
+            ).fetchall()
+        return {r["row"]: _chunk(r) for r in found}
+
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        with self._connect() as db:
+            found = db.execute(
+                "SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            ).fetchall()
+        return [_chunk(r) for r in found]
+
+    def catalog(self) -> list[CatalogEntry]:
+        with self._connect() as db:
+            found = db.execute("SELECT * FROM documents ORDER BY source").fetchall()
+        return [CatalogEntry(_document(r, with_blocks=False), r["chunk_count"]) for r in found]
+
+    def document(self, doc_id: str) -> Document | None:
+        """The whole document, blocks included."""
+        with self._connect() as db:
+            found = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _document(found, with_blocks=True) if found else None
+
+    def row_doc_ids(self) -> list[str]:
+        """The document of every chunk row, in row order (for filters and grouping)."""
+        with self._connect() as db:
+            return [r[0] for r in db.execute("SELECT doc_id FROM chunks ORDER BY row")]
+
+
+def _chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"],
+        doc_id=row["doc_id"],
+        ordinal=row["ordinal"],
+        text=row["text"],
+        headings=tuple(json.loads(row["headings"])),
+        page=row["page"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+    )
+
+
+def _document(row: sqlite3.Row, with_blocks: bool) -> Document:
+    meta = DocumentMeta(
+        title=row["title"],
+        doc_type=row["doc_type"],
+        publisher=row["publisher"],
+        date=row["date"],
+        language=row["language"],
+    )
+    blocks = (
+        [
+            Block(text, page, tuple(headings), is_heading)
+            for text, page, headings, is_heading in json.loads(row["blocks"])
+        ]
+        if with_blocks
+        else []
+    )
+    return Document(
+        doc_id=row["doc_id"],
+        source=row["source"],
+        file_format=row["file_format"],
+        meta=meta,
+        blocks=blocks,
+        file_hash=row["file_hash"],
+        page_count=row["page_count"],
+    )

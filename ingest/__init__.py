@@ -1,0 +1,1 @@
+"""Turn a folder of documents into citable chunks; knows nothing of models or search."""

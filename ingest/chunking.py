@@ -1,0 +1,110 @@
+"""Split a document into passages that fit the embedding model's window.
+
+A chunk never crosses a section heading or a PDF page, so every chunk has one citable place.
+Within a section, sentences (or lines of tables and lists) are packed up to `max_words`; when a
+section is split, the next chunk repeats the last short sentence so an answer that straddles the
+cut is still found whole in one chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from itertools import groupby
+
+from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
+
+CHUNKER_VERSION = "1"
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    max_words: int = 170
+    overlap_words: int = 40
+
+
+def chunker_signature(config: ChunkingConfig) -> str:
+    """Changes whenever the same document would be chunked differently."""
+    return f"{CHUNKER_VERSION}:{config.max_words}:{config.overlap_words}"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    words: int
+
+
+def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
+    """Sentence or line spans of one block, as offsets into the document text."""
+    splitter = re.compile(r"\n") if "\n" in block.text else _SENTENCE_BREAK
+    units = []
+    position = 0
+    for piece in [*splitter.split(block.text)]:
+        start = block.text.index(piece, position)
+        position = start + len(piece)
+        words = list(re.finditer(r"\S+", piece))
+        for first in range(0, len(words), max_words):
+            window = words[first : first + max_words]
+            units.append(
+                _Unit(
+                    offset + start + window[0].start(),
+                    offset + start + window[-1].end(),
+                    len(window),
+                )
+            )
+    return units
+
+
+def chunk_id(doc_id: str, ordinal: int, text: str) -> str:
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{doc_id}:{ordinal}:{digest}"
+
+
+def chunk_document(document: Document, config: ChunkingConfig) -> list[Chunk]:
+    text = document.text
+    offsets = []
+    position = 0
+    for block in document.blocks:
+        offsets.append(position)
+        position += len(block.text) + len(BLOCK_SEPARATOR)
+
+    located = [
+        (block, offset)
+        for block, offset in zip(document.blocks, offsets, strict=True)
+        if not block.is_heading
+    ]
+    spans: list[tuple[Block, int, int]] = []
+    for (_, _), run in groupby(located, key=lambda item: (item[0].headings, item[0].page)):
+        run = list(run)
+        units = [u for block, offset in run for u in _units(block, offset, config.max_words)]
+        anchor = run[0][0]
+        current: list[_Unit] = []
+        for unit in units:
+            if current and sum(u.words for u in current) + unit.words > config.max_words:
+                spans.append((anchor, current[0].start, current[-1].end))
+                tail = current[-1]
+                current = [tail] if tail.words <= config.overlap_words else []
+            current.append(unit)
+        if current:
+            spans.append((anchor, current[0].start, current[-1].end))
+
+    chunks = []
+    for ordinal, (block, start, end) in enumerate(spans):
+        body = text[start:end]
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id(document.doc_id, ordinal, body),
+                doc_id=document.doc_id,
+                ordinal=ordinal,
+                text=body,
+                headings=block.headings,
+                page=block.page,
+                char_start=start,
+                char_end=end,
+            )
+        )
+    return chunks

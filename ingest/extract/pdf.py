@@ -1,0 +1,165 @@
+"""PDF files: text per page with page numbers; headings found by font size; running
+headers and footers dropped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pypdf
+from pypdf.errors import PdfReadError
+
+from ingest.extract import Extracted, ExtractionError
+from ingest.extract.headings import HeadingTrail
+from ingest.models import Block
+
+_PAGE_NUMBER = re.compile(r"^(side\s+)?\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE)
+_LIST_START = re.compile(r"^([•\-–*]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"[.:!?)]$")
+
+
+def _line_sizes(page: pypdf.PageObject) -> dict[str, float]:
+    """Font size of each text line on the page, as the content stream draws it."""
+    sizes: dict[str, float] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        scale = abs(tm[3] * cm[3]) or 1.0
+        for line in text.split("\n"):
+            key = " ".join(line.split())
+            if key:
+                sizes.setdefault(key, round(size * scale, 1))
+
+    page.extract_text(visitor_text=visit)
+    return sizes
+
+
+def _open(path: Path) -> pypdf.PdfReader:
+    try:
+        reader = pypdf.PdfReader(str(path))
+    except (PdfReadError, OSError, ValueError) as error:
+        raise ExtractionError(f"ødelagt eller uleselig PDF ({error})") from error
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception as error:  # pypdf raises several types for unsupported crypto
+            raise ExtractionError("PDF-en er kryptert og kan ikke leses") from error
+        if not opened:
+            raise ExtractionError("PDF-en er passordbeskyttet")
+    return reader
+
+
+def _page_lines(reader: pypdf.PdfReader) -> list[list[tuple[str, float]]]:
+    pages = []
+    for page in reader.pages:
+        sizes = _line_sizes(page)
+        lines = []
+        for raw in page.extract_text().split("\n"):
+            line = " ".join(raw.split())
+            if line:
+                lines.append((line, sizes.get(line, 0.0)))
+        pages.append(lines)
+    return pages
+
+
+def _running_lines(pages: list[list[tuple[str, float]]]) -> set[str]:
+    """Lines repeated at the top or bottom of many pages: headers and footers."""
+    if len(pages) < 3:
+        return set()
+    edges = Counter()
+    for lines in pages:
+        for text, _ in {*lines[:2], *lines[-2:]}:
+            edges[re.sub(r"\d+", "#", text)] += 1
+    return {text for text, count in edges.items() if count >= max(3, len(pages) // 2)}
+
+
+def extract_pdf(path: Path) -> Extracted:
+    reader = _open(path)
+    try:
+        pages = _page_lines(reader)
+    except Exception as error:  # a broken content stream can fail deep inside pypdf
+        raise ExtractionError(f"kunne ikke hente tekst fra PDF-en ({error})") from error
+    if not any(pages):
+        raise ExtractionError("PDF-en har ingen tekst (skannet bilde uten OCR?)")
+
+    running = _running_lines(pages)
+    weights = Counter()
+    for lines in pages:
+        for text, size in lines:
+            weights[size] += len(text)
+    body_size = weights.most_common(1)[0][0]
+    heading_sizes = sorted(
+        {s for lines in pages for _, s in lines if s >= body_size * 1.12}, reverse=True
+    )
+
+    meta: dict[str, str] = {}
+    info = reader.metadata or {}
+    if info.get("/Title"):
+        meta["title"] = str(info["/Title"])
+    if info.get("/Author"):
+        meta["publisher"] = str(info["/Author"])
+
+    blocks: list[Block] = []
+    trail = HeadingTrail()
+    for page_number, lines in enumerate(pages, start=1):
+        kept = [
+            (text, size)
+            for text, size in lines
+            if re.sub(r"\d+", "#", text) not in running and not _PAGE_NUMBER.match(text)
+        ]
+        blocks.extend(_page_blocks(page_number, kept, heading_sizes, trail, meta))
+    return Extracted(blocks=blocks, meta=meta, page_count=len(pages))
+
+
+def _page_blocks(
+    page_number: int,
+    lines: list[tuple[str, float]],
+    heading_sizes: list[float],
+    trail: HeadingTrail,
+    meta: dict[str, str],
+) -> list[Block]:
+    """Paragraphs and headings of one page; the largest text on page 1 is the title."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    widths = sorted(len(text) for text, _ in lines) or [0]
+    full_width = widths[int(len(widths) * 0.8)]
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block(text=" ".join(paragraph), page=page_number, headings=trail.path))
+            paragraph.clear()
+
+    for text, size in _merge_wrapped_headings(lines, heading_sizes):
+        if size in heading_sizes:
+            flush()
+            level = heading_sizes.index(size) + 1
+            if page_number == 1 and level == 1 and not any(b.is_heading for b in blocks):
+                # The largest text on the first page is the title, not a section.
+                meta.setdefault("title", text)
+                continue
+            trail.enter(level, text)
+            blocks.append(Block(text=text, page=page_number, headings=trail.path, is_heading=True))
+            continue
+        if _LIST_START.match(text):
+            flush()
+        paragraph.append(text)
+        # A short line that ends a sentence closes its paragraph.
+        if len(text) < 0.7 * full_width and _SENTENCE_END.search(text):
+            flush()
+    flush()
+    return blocks
+
+
+def _merge_wrapped_headings(
+    lines: list[tuple[str, float]], heading_sizes: list[float]
+) -> list[tuple[str, float]]:
+    """Join consecutive heading lines of one size: a long heading wraps over two lines.
+    Long lines in a heading size are body text in a large font, not headings."""
+    merged: list[tuple[str, float]] = []
+    for text, size in lines:
+        is_heading = size in heading_sizes and len(text) < 150
+        if is_heading and merged and merged[-1][1] == size:
+            merged[-1] = (f"{merged[-1][0]} {text}", size)
+        else:
+            merged.append((text, size if is_heading else 0.0))
+    return merged

@@ -1,0 +1,74 @@
+"""Data types born in ingest and passed along unchanged to index and service."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+DOC_TYPES = ("referansearkitektur", "standard", "erfaringsrapport", "veileder", "annet")
+
+HEADING_SEPARATOR = " › "
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    title: str
+    doc_type: str = "annet"
+    publisher: str = ""
+    date: str = ""
+    language: str = "nb"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text with one location: a paragraph, list item, table or heading."""
+
+    text: str
+    page: int | None = None
+    headings: tuple[str, ...] = ()
+    is_heading: bool = False
+
+
+@dataclass
+class Document:
+    doc_id: str
+    source: str  # path relative to the corpus root, with forward slashes
+    file_format: str  # pdf | markdown | html | docx | text
+    meta: DocumentMeta
+    blocks: list[Block]
+    file_hash: str
+    page_count: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The extracted text that chunk offsets and evaluation quotes refer to."""
+        return BLOCK_SEPARATOR.join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    headings: tuple[str, ...]
+    page: int | None
+    char_start: int
+    char_end: int
+
+    @property
+    def section(self) -> str:
+        return HEADING_SEPARATOR.join(self.headings)
+
+
+def section_anchor(headings: tuple[str, ...]) -> str:
+    """A stable URL fragment for a heading path (ASCII, so it survives every client)."""
+    if not headings:
+        return ""
+    folded = unicodedata.normalize("NFKD", headings[-1].lower())
+    folded = folded.replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return f"s-{len(headings)}-{slug or 'del'}"

@@ -1,0 +1,113 @@
+"""Extractive answers: the best sentences of the top passages, each with its citation marker.
+
+No language model: every sentence in an answer is quoted from a passage, and the answer
+declines when the retrieved evidence is weak rather than answer from nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.search import Hit
+
+NOT_FOUND = (
+    "Jeg fant ikke noe sikkert svar på dette i dokumentene. "
+    "Her er avsnittene som ligner mest på spørsmålet ditt."
+)
+PASSAGES_CONSIDERED = 5
+MAX_SENTENCES = 3
+MAX_ANSWER_WORDS = 90
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])|\n+")
+
+
+@dataclass(frozen=True)
+class EvidencePolicy:
+    """When retrieved passages count as evidence. Calibrated with `bench/calibrate_decline.py`."""
+
+    min_dense: float = 0.80  # cosine of the best passage with the question
+    min_coverage: float = 0.5  # share of the question's content words found in that passage
+    strong_dense: float = 0.86  # above this, the passage is evidence whatever the word overlap
+
+
+@dataclass(frozen=True)
+class ComposedAnswer:
+    text: str
+    found: bool
+    citations: list[tuple[int, Hit]]  # (marker number, passage), in marker order
+
+
+def term_coverage(question: str, passage: str) -> float:
+    wanted = set(tokenize(question))
+    if not wanted:
+        return 0.0
+    return len(wanted & set(tokenize(passage))) / len(wanted)
+
+
+def has_evidence(question: str, hits: Sequence[Hit], policy: EvidencePolicy) -> bool:
+    if not hits:
+        return False
+    best = max(hits[:PASSAGES_CONSIDERED], key=lambda h: h.dense_score)
+    coverage = max(
+        term_coverage(question, h.chunk.text + " " + h.chunk.section)
+        for h in hits[:PASSAGES_CONSIDERED]
+    )
+    if best.dense_score >= policy.strong_dense:
+        return True
+    return best.dense_score >= policy.min_dense and coverage >= policy.min_coverage
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if len(s.split()) >= 4]
+
+
+def compose_answer(
+    question: str,
+    hits: Sequence[Hit],
+    embed: Callable[[list[str]], np.ndarray],
+    query_vector: np.ndarray,
+    policy: EvidencePolicy = EvidencePolicy(),
+) -> ComposedAnswer:
+    """`embed` turns sentences into vectors in the same space as `query_vector`."""
+    if not has_evidence(question, hits, policy):
+        return ComposedAnswer(NOT_FOUND, False, [(n, h) for n, h in enumerate(hits[:3], start=1)])
+
+    candidates = [
+        (hit, sentence)
+        for hit in hits[:PASSAGES_CONSIDERED]
+        for sentence in split_sentences(hit.chunk.text)
+    ]
+    if not candidates:
+        return ComposedAnswer(NOT_FOUND, False, [(n, h) for n, h in enumerate(hits[:3], start=1)])
+    similarity = embed([s for _, s in candidates]) @ query_vector
+    scores = [
+        0.6 * float(sim) + 0.3 * term_coverage(question, sentence) + 0.1 / hit.rank
+        for (hit, sentence), sim in zip(candidates, similarity, strict=True)
+    ]
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    chosen: list[int] = []
+    words = 0
+    for i in order:
+        length = len(candidates[i][1].split())
+        if chosen and (words + length > MAX_ANSWER_WORDS or scores[i] < scores[chosen[0]] - 0.08):
+            continue
+        chosen.append(i)
+        words += length
+        if len(chosen) == MAX_SENTENCES:
+            break
+    # Read in document order within a passage, and passages by rank, so the answer flows.
+    chosen.sort(key=lambda i: (candidates[i][0].rank, i))
+
+    numbers: dict[str, int] = {}
+    parts = []
+    for i in chosen:
+        hit, sentence = candidates[i]
+        n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
+        parts.append(f"{sentence} [{n}]")
+    by_id = {hit.chunk.chunk_id: hit for hit, _ in candidates}
+    citations = [(n, by_id[chunk_id]) for chunk_id, n in numbers.items()]
+    return ComposedAnswer(" ".join(parts), True, citations)

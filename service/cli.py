@@ -1,0 +1,218 @@
+"""The `refark` command: ingest, search, ask, serve and eval."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.build import IngestReport, NothingToIndex
+from index.generation import IndexMissing, IngestBusy, current_generation
+from index.search import Filters, Mode
+from service.schemas import MAX_QUERY_CHARS, AskRequest
+from service.settings import Settings, get_settings
+
+
+class _Bars:
+    """tqdm progress bars on stderr, one per stage (files, then chunks embedded)."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm | None = None
+
+    def start(self, stage: str, total: int) -> None:
+        self.close()
+        self._bar = tqdm(
+            total=total, desc=stage, unit="", file=sys.stderr, leave=True, dynamic_ncols=True
+        )
+
+    def advance(self, count: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def print_report(report: IngestReport) -> None:
+    print("\nInnlesing ferdig" + ("" if report.published else " (ingen endringer)"))
+    print(f"  lagt til:   {len(report.added)}")
+    print(f"  endret:     {len(report.changed)}")
+    print(f"  uendret:    {len(report.unchanged)}")
+    print(f"  fjernet:    {len(report.removed)}")
+    print(f"  feilet:     {len(report.failed)}")
+    for source, reason in sorted(report.failed.items()):
+        print(f"    - {source}: {reason}")
+    print(
+        f"  dokumenter: {report.document_count}, tekstbiter: {report.chunk_count}, "
+        f"nye innbygginger: {report.chunks_embedded}"
+    )
+    print(f"  indeks:     {report.generation}")
+    print(f"  tid:        {report.seconds:.1f} s")
+
+
+def _engine(settings: Settings):
+    from service.engine import Engine  # loads torch: only for commands that need the model
+
+    return Engine(settings)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    corpus = Path(args.corpus_dir) if args.corpus_dir else settings.corpus_dir
+    bars = _Bars()
+    try:
+        report = _engine(settings).reingest(corpus, progress=bars)
+    except NothingToIndex as error:
+        bars.close()
+        print(f"Feil: {error}", file=sys.stderr)
+        return 1
+    except IngestBusy as error:
+        print(f"Feil: {error}", file=sys.stderr)
+        return 2
+    bars.close()
+    print_report(report)
+    return 0
+
+
+def _check_query(text: str) -> str | None:
+    if not text.strip():
+        return "Spørringen er tom."
+    if len(text) > MAX_QUERY_CHARS:
+        return f"Spørringen er for lang (over {MAX_QUERY_CHARS} tegn)."
+    return None
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    if problem := _check_query(args.query):
+        print(f"Feil: {problem}", file=sys.stderr)
+        return 2
+    filters = Filters(doc_types=tuple(args.type or ()))
+    response = _engine(settings).search(args.query, k=args.k, mode=Mode(args.mode), filters=filters)
+    if args.json:
+        print(response.model_dump_json(indent=1))
+        return 0
+    if not response.results:
+        print("Ingen treff.")
+    for r in response.results:
+        where = ", ".join(x for x in (r.section, f"s. {r.page}" if r.page else "") if x)
+        print(f"{r.rank}. {r.title} [{r.doc_type}] ({r.score:.3f})")
+        print(f"   {r.source}{' – ' + where if where else ''}")
+        print(f"   {' '.join(r.text.split())[:300]}")
+        print(f"   {r.url}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if problem := _check_query(args.question):
+        print(f"Feil: {problem}", file=sys.stderr)
+        return 2
+    response = _engine(settings).ask(AskRequest(question=args.question))
+    if args.json:
+        print(response.model_dump_json(indent=1))
+        return 0
+    print(response.answer + "\n")
+    for c in response.citations:
+        page = f", s. {c.page}" if c.page else ""
+        print(f"[{c.n}] {c.title}{page} – {c.section or c.source}\n    {c.url}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.main import create_app
+
+    settings = settings.model_copy(
+        update={"host": args.host or settings.host, "port": args.port or settings.port}
+    )
+    engine = _engine(settings)
+    if current_generation(settings.index_dir) is None:
+        print(f"Ingen indeks i {settings.index_dir}: leser inn {settings.corpus_dir} først.")
+        bars = _Bars()
+        try:
+            print_report(engine.reingest(progress=bars))
+        except NothingToIndex as error:
+            print(f"Advarsel: {error} Tjenesten starter uten indeks.", file=sys.stderr)
+        bars.close()
+    app = create_app(settings, engine)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from service.evaluation import (
+        EvalFileError,
+        evaluate,
+        read_questions,
+        report_json,
+        report_table,
+    )
+
+    try:
+        questions = read_questions(Path(args.qa_file))
+    except (OSError, EvalFileError) as error:
+        print(f"Feil: {error}", file=sys.stderr)
+        return 2
+    modes = tuple(Mode) if args.mode == "all" else (Mode(args.mode),)
+    report = evaluate(_engine(settings).searcher(), questions, modes=modes)
+    print(report_json(report) if args.json else report_table(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="refark", description="Søk og spørsmål i dokumenter om kommunal e-helsearkitektur."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_index(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--index-dir", help="indeksmappe (standard: REFARK_INDEX_DIR)")
+        return sub
+
+    ingest = with_index(commands.add_parser("ingest", help="les inn dokumenter og bygg indeksen"))
+    ingest.add_argument("corpus_dir", nargs="?", help="korpusmappe (standard: REFARK_CORPUS_DIR)")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = with_index(commands.add_parser("search", help="søk etter avsnitt"))
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=10, choices=range(1, 101), metavar="1..100")
+    search.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.HYBRID.value)
+    search.add_argument("--type", action="append", help="bare denne dokumenttypen (kan gjentas)")
+    search.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    search.set_defaults(handler=cmd_search)
+
+    ask = with_index(commands.add_parser("ask", help="still et spørsmål og få et svar med kilder"))
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="skriv svaret som JSON")
+    ask.set_defaults(handler=cmd_ask)
+
+    serve = with_index(commands.add_parser("serve", help="start nettsiden og API-et"))
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    evaluation = with_index(commands.add_parser("eval", help="mål søkekvaliteten"))
+    evaluation.add_argument("qa_file")
+    evaluation.add_argument("--mode", choices=["all", *[m.value for m in Mode]], default="all")
+    evaluation.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
+    evaluation.set_defaults(handler=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if args.index_dir:
+        settings = settings.model_copy(update={"index_dir": Path(args.index_dir)})
+    try:
+        return args.handler(args, settings)
+    except IndexMissing as error:
+        print(f"Feil: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

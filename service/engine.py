@@ -1,0 +1,160 @@
+"""The answer API shared by the HTTP routers, the CLI and the Slack bot: search, ask and
+re-ingest over the current index generation, swapped in without dropping requests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from index.build import IngestReport, Progress, build_index
+from index.embedder import Embedder
+from index.generation import current_generation, require_current
+from index.highlight import highlight_spans
+from index.search import Filters, Hit, Mode, Searcher
+from ingest.models import section_anchor
+from service.answer import compose_answer
+from service.schemas import (
+    AskFilters,
+    AskRequest,
+    AskResponse,
+    Citation,
+    SearchResponse,
+    SearchResult,
+)
+from service.settings import Settings
+
+
+def document_url(base_url: str, doc_id: str) -> str:
+    return f"{base_url}/documents/{doc_id}"
+
+
+def file_url(base_url: str, doc_id: str) -> str:
+    return f"{base_url}/documents/{doc_id}/file"
+
+
+def hit_url(base_url: str, hit: Hit) -> str:
+    """PDFs open in the browser's viewer at the page; other formats in the reading view."""
+    if hit.document.file_format == "pdf" and hit.chunk.page:
+        return f"{file_url(base_url, hit.document.doc_id)}#page={hit.chunk.page}"
+    anchor = section_anchor(hit.chunk.headings)
+    suffix = f"#{anchor}" if anchor else ""
+    return f"{document_url(base_url, hit.document.doc_id)}{suffix}"
+
+
+def to_result(hit: Hit, query: str, base_url: str) -> SearchResult:
+    meta = hit.document.meta
+    return SearchResult(
+        rank=hit.rank,
+        score=round(hit.score, 4),
+        chunk_id=hit.chunk.chunk_id,
+        doc_id=hit.document.doc_id,
+        title=meta.title,
+        source=hit.document.source,
+        doc_type=meta.doc_type,
+        publisher=meta.publisher,
+        date=meta.date,
+        page=hit.chunk.page,
+        section=hit.chunk.section,
+        text=hit.chunk.text,
+        url=hit_url(base_url, hit),
+        highlights=highlight_spans(hit.chunk.text, query),
+    )
+
+
+def to_filters(filters: AskFilters) -> Filters:
+    return Filters(
+        doc_types=tuple(filters.type),
+        publishers=tuple(filters.publisher),
+        year_from=filters.year_from,
+        year_to=filters.year_to,
+    )
+
+
+def retrieval_query(request: AskRequest) -> str:
+    """A follow-up question is searched together with the user's previous question."""
+    previous = [t.content for t in request.history if t.role == "user"]
+    return f"{previous[-1]} {request.question}" if previous else request.question
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model, settings.model_cache)
+        self._searcher: Searcher | None = None
+        self._swap_lock = threading.Lock()
+        self._checked_at = 0.0
+
+    def searcher(self) -> Searcher:
+        """The current generation, re-checked at most every `reload_interval` seconds.
+        A request that arrives during a swap keeps using the generation it already had."""
+        now = time.monotonic()
+        due = self._searcher is None or now - self._checked_at >= self.settings.reload_interval
+        if due and self._swap_lock.acquire(blocking=self._searcher is None):
+            try:
+                self._checked_at = now
+                self._refresh()
+            finally:
+                self._swap_lock.release()
+        if self._searcher is None:
+            require_current(self.settings.index_dir)  # raises IndexMissing with a clear message
+        return self._searcher
+
+    def _refresh(self) -> None:
+        latest = current_generation(self.settings.index_dir)
+        if latest is not None and (self._searcher is None or self._searcher.directory != latest):
+            self._searcher = Searcher(latest, self.embedder)
+
+    @property
+    def ready(self) -> bool:
+        try:
+            self.searcher()
+        except Exception:
+            return False
+        return True
+
+    def search(
+        self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
+    ) -> SearchResponse:
+        started = time.perf_counter()
+        hits = self.searcher().search(query, k=k, mode=mode, filters=filters)
+        results = [to_result(h, query, self.settings.base_url) for h in hits]
+        return SearchResponse(
+            query=query,
+            mode=mode.value,
+            results=results,
+            took_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def ask(self, request: AskRequest) -> AskResponse:
+        started = time.perf_counter()
+        searcher = self.searcher()
+        hits = searcher.search(retrieval_query(request), k=8, filters=to_filters(request.filters))
+        composed = compose_answer(
+            request.question,
+            hits,
+            embed=self.embedder.embed_passages,
+            query_vector=self.embedder.embed_query(request.question),
+        )
+        citations = [
+            Citation(n=n, **to_result(hit, request.question, self.settings.base_url).model_dump())
+            for n, hit in composed.citations
+        ]
+        return AskResponse(
+            question=request.question,
+            answer=composed.text,
+            found=composed.found,
+            citations=citations,
+            mode="extractive",
+            took_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    def reingest(
+        self, corpus_dir: Path | None = None, progress: Progress | None = None
+    ) -> IngestReport:
+        report = build_index(
+            corpus_dir or self.settings.corpus_dir, self.settings.index_dir, self.embedder, progress
+        )
+        with self._swap_lock:
+            self._refresh()
+        return report

@@ -1,0 +1,88 @@
+"""Build the FastAPI application: API routers, the web page and error handling."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import Counter, Histogram
+
+from index.generation import IndexMissing
+from index.search import ModelMismatch
+from service.engine import Engine
+from service.routers import admin, ask, documents, health, search
+from service.settings import Settings, get_settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+logger = logging.getLogger("refark")
+
+REQUESTS = Counter("refark_http_requests_total", "HTTP requests", ["route", "status"])
+LATENCY = Histogram("refark_http_request_seconds", "HTTP request latency", ["route"])
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "body"))
+    return f"{where}: {error.get('msg', 'ugyldig verdi')}" if where else error.get("msg", "")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = engine or Engine(settings)
+        app.state.settings = settings
+        # Open the current generation now rather than on the first request.
+        if not app.state.engine.ready:
+            logger.warning("Ingen indeks i %s ennå; /readyz svarer 503.", settings.index_dir)
+        yield
+
+    app = FastAPI(
+        title="Refark",
+        description="Søk og spørsmål i dokumenter om kommunal e-helsearkitektur.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "ukjent")
+        REQUESTS.labels(name, str(response.status_code)).inc()
+        LATENCY.labels(name).observe(time.perf_counter() - started)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        detail = "Ugyldig forespørsel: " + "; ".join(_describe(e) for e in error.errors())
+        return JSONResponse(status_code=422, content={"detail": detail})
+
+    @app.exception_handler(IndexMissing)
+    async def no_index(_: Request, error: IndexMissing) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(error)})
+
+    @app.exception_handler(ModelMismatch)
+    async def wrong_model(_: Request, error: ModelMismatch) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(error)})
+
+    for module in (search, ask, documents, admin, health):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def web_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    return app

@@ -1,0 +1,146 @@
+"""The document catalog, a reading view with section anchors, and the original files."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import FileResponse, HTMLResponse
+
+from index.search import Searcher
+from ingest.models import Document, section_anchor
+from service.dependencies import get_app_settings, get_engine
+from service.engine import Engine, document_url, file_url
+from service.schemas import DocumentDetail, DocumentSection, DocumentSummary
+from service.settings import Settings
+
+router = APIRouter(tags=["dokumenter"])
+
+_MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "markdown": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _summary(document: Document, chunk_count: int, base_url: str) -> DocumentSummary:
+    meta = document.meta
+    return DocumentSummary(
+        doc_id=document.doc_id,
+        title=meta.title,
+        source=document.source,
+        doc_type=meta.doc_type,
+        publisher=meta.publisher,
+        date=meta.date,
+        language=meta.language,
+        file_format=document.file_format,
+        page_count=document.page_count,
+        chunk_count=chunk_count,
+        url=document_url(base_url, document.doc_id),
+        file_url=file_url(base_url, document.doc_id),
+    )
+
+
+def _document(searcher: Searcher, doc_id: str) -> Document:
+    document = searcher.store.document(doc_id)
+    if document is None:
+        raise HTTPException(status_code=404, detail=f"Fant ikke dokumentet {doc_id}.")
+    return document
+
+
+def _sections(document: Document) -> list[DocumentSection]:
+    sections: list[DocumentSection] = []
+    for block in document.blocks:
+        if block.is_heading:
+            sections.append(
+                DocumentSection(
+                    section=" › ".join(block.headings),
+                    anchor=section_anchor(block.headings),
+                    page=block.page,
+                    text="",
+                )
+            )
+        elif sections and sections[-1].section == " › ".join(block.headings):
+            sections[-1].text += ("\n\n" if sections[-1].text else "") + block.text
+        else:
+            sections.append(
+                DocumentSection(
+                    section=" › ".join(block.headings),
+                    anchor=section_anchor(block.headings),
+                    page=block.page,
+                    text=block.text,
+                )
+            )
+    return sections
+
+
+@router.get("/api/documents", response_model=list[DocumentSummary])
+def list_documents(engine: Annotated[Engine, Depends(get_engine)]) -> list[DocumentSummary]:
+    base = engine.settings.base_url
+    return [_summary(e.document, e.chunk_count, base) for e in engine.searcher().store.catalog()]
+
+
+@router.get("/api/documents/{doc_id}", response_model=DocumentDetail)
+def get_document(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> DocumentDetail:
+    searcher = engine.searcher()
+    document = _document(searcher, doc_id)
+    chunk_count = len(searcher.store.document_chunks(doc_id))
+    summary = _summary(document, chunk_count, engine.settings.base_url)
+    return DocumentDetail(**summary.model_dump(), sections=_sections(document))
+
+
+@router.get("/documents/{doc_id}/file", include_in_schema=True)
+def document_file(
+    doc_id: str,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> FileResponse:
+    searcher = engine.searcher()
+    document = _document(searcher, doc_id)
+    root = Path(searcher.manifest.corpus_dir).resolve()
+    path = (root / document.source).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(status_code=404, detail="Originalfilen finnes ikke lenger.")
+    disposition = "inline" if document.file_format in ("pdf", "text", "markdown") else "attachment"
+    return FileResponse(
+        path,
+        media_type=_MEDIA_TYPES[document.file_format],
+        filename=path.name,
+        content_disposition_type=disposition,
+    )
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def reading_view(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> HTMLResponse:
+    """The extracted text with an anchor per section, so citations can link to a section."""
+    document = _document(engine.searcher(), doc_id)
+    meta = document.meta
+    parts = []
+    for section in _sections(document):
+        depth = min(section.section.count(" › ") + 2, 6)
+        if not section.text:
+            title = html.escape(section.section.split(" › ")[-1])
+            parts.append(f'<h{depth} id="{section.anchor}">{title}</h{depth}>')
+        else:
+            for paragraph in section.text.split("\n\n"):
+                lines = "<br>".join(html.escape(line) for line in paragraph.split("\n"))
+                parts.append(f"<p>{lines}</p>")
+    body = "\n".join(parts)
+    facts = " · ".join(html.escape(x) for x in (meta.doc_type, meta.publisher, meta.date) if x)
+    page = f"""<!doctype html>
+<html lang="nb"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(meta.title)} – Refark</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/style.css"></head>
+<body class="reading"><main>
+<p><a href="/">← Til søket</a> · <a href="/documents/{doc_id}/file">Åpne originalfilen</a>
+ ({html.escape(document.source)})</p>
+<h1>{html.escape(meta.title)}</h1><p class="facts">{facts}</p>
+{body}
+</main></body></html>"""
+    return HTMLResponse(page)

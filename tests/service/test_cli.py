@@ -1,0 +1,65 @@
+"""The `refark` command as users run it: a real process, real model, real index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.schemas import AskResponse, SearchResponse
+
+pytestmark = pytest.mark.slow
+
+
+def refark(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_search_json_has_the_same_shape_as_the_api(sample_index: Path):
+    run = refark("search", "Hva er HelseID?", "-k", "3", "--json", "--index-dir", str(sample_index))
+    assert run.returncode == 0, run.stderr
+    response = SearchResponse.model_validate_json(run.stdout)
+    assert len(response.results) == 3
+    assert set(json.loads(run.stdout)) == set(SearchResponse.model_fields)
+
+
+def test_ask_json_has_the_same_shape_as_the_api(sample_index: Path):
+    run = refark("ask", "Hva er en applikasjonskvittering?", "--json", "--index-dir",
+                 str(sample_index))
+    assert run.returncode == 0, run.stderr
+    response = AskResponse.model_validate_json(run.stdout)
+    assert response.found and response.citations
+
+
+def test_ingest_names_each_failed_file_with_its_reason_and_still_succeeds(
+        small_corpus: Path, tmp_path: Path):
+    (small_corpus / "låst.pdf").write_bytes(b"%PDF-1.4\nnot really")
+    run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
+    assert run.returncode == 0, run.stderr
+    assert "lagt til:   4" in run.stdout
+    assert "feilet:     1" in run.stdout
+    assert "låst.pdf: " in run.stdout
+
+
+def test_ingest_of_an_unreadable_corpus_exits_non_zero(tmp_path: Path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "x.pdf").write_bytes(b"nope")
+    run = refark("ingest", str(tmp_path / "c"), "--index-dir", str(tmp_path / "index"))
+    assert run.returncode == 1
+    assert "Ingen dokumenter kunne leses" in run.stderr
+
+
+def test_search_without_an_index_says_to_ingest_first(tmp_path: Path):
+    run = refark("search", "helseid", "--index-dir", str(tmp_path / "tom"))
+    assert run.returncode == 1
+    assert "refark ingest" in run.stderr
+
+
+def test_overlong_query_is_refused_with_a_message(sample_index: Path):
+    run = refark("search", "x" * 2001, "--index-dir", str(sample_index))
+    assert run.returncode == 2
+    assert "for lang" in run.stderr

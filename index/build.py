@@ -66,12 +66,66 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def _previous_state(index_dir: Path) -> tuple[Manifest | None, ChunkStore | None]:
-    previous = current_generation(index_dir)
-    if previous is None:
-        return None, None
-    manifest = Manifest.read(previous)
-    return manifest, ChunkStore(previous / STORE_FILE)
+@dataclass(frozen=True)
+class _Previous:
+    """What the current generation offers for reuse."""
+
+    manifest: Manifest | None
+    store: ChunkStore | None
+    doc_ids: dict[str, str]  # source -> doc_id
+
+    @classmethod
+    def of(cls, index_dir: Path) -> _Previous:
+        previous = current_generation(index_dir)
+        if previous is None:
+            return cls(None, None, {})
+        store = ChunkStore(previous / STORE_FILE)
+        doc_ids = {e.document.source: e.document.doc_id for e in store.catalog()}
+        return cls(Manifest.read(previous), store, doc_ids)
+
+    def reusable(self, source: str, file_hash: str, chunker: str) -> bool:
+        m = self.manifest
+        return (
+            m is not None
+            and m.chunker_version == chunker
+            and m.documents.get(source) == file_hash
+            and source in self.doc_ids
+        )
+
+    def reuse(self, source: str) -> tuple[Document, list[Chunk]]:
+        doc_id = self.doc_ids[source]
+        return self.store.document(doc_id), self.store.document_chunks(doc_id)
+
+
+def _collect(
+    corpus_dir: Path,
+    previous: _Previous,
+    chunking: ChunkingConfig,
+    progress: Progress,
+    report: IngestReport,
+) -> list[tuple[Document, list[Chunk]]]:
+    """Every readable document with its chunks: reused when unchanged, else extracted anew."""
+    chunker = chunker_signature(chunking)
+    known = previous.manifest.documents if previous.manifest else {}
+    files = discover(corpus_dir)
+    progress.start("filer", len(files))
+    documents = []
+    for file in files:
+        if previous.reusable(file.source, file.file_hash, chunker):
+            documents.append(previous.reuse(file.source))
+            report.unchanged.append(file.source)
+        else:
+            try:
+                document = load_document(file)
+            except ExtractionError as error:
+                report.failed[file.source] = str(error)
+            else:
+                documents.append((document, chunk_document(document, chunking)))
+                (report.changed if file.source in known else report.added).append(file.source)
+        progress.advance()
+    seen = {f.source for f in files}
+    report.removed = sorted(s for s in known if s not in seen or s in report.failed)
+    return documents
 
 
 def build_index(
@@ -83,61 +137,31 @@ def build_index(
 ) -> IngestReport:
     """Ingest `corpus_dir` into a new generation under `index_dir` and make it current.
 
-    Raises NothingToIndex when not one document could be read."""
+    Nothing is published when nothing changed. Raises NothingToIndex when not one document
+    could be read."""
     progress = progress or _Silent()
     chunking = chunking or ChunkingConfig()
-    chunker = chunker_signature(chunking)
     started = time.perf_counter()
     if not corpus_dir.is_dir():
         raise NothingToIndex(f"Fant ikke korpusmappen {corpus_dir}")
     with ingest_lock(index_dir):
         report = IngestReport()
-        manifest, previous_store = _previous_state(index_dir)
-        reusable = manifest.documents if manifest and manifest.chunker_version == chunker else {}
-        previous_docs = (
-            {e.document.source: e.document.doc_id for e in previous_store.catalog()}
-            if previous_store
-            else {}
-        )
-
+        previous = _Previous.of(index_dir)
         glossary = Glossary(tuple(tuple(g) for g in read_glossary_source(corpus_dir)))
-        files = discover(corpus_dir)
-        progress.start("filer", len(files))
-        documents: list[tuple[Document, list[Chunk]]] = []
-        for file in files:
-            if reusable.get(file.source) == file.file_hash and file.source in previous_docs:
-                doc_id = previous_docs[file.source]
-                document = previous_store.document(doc_id)
-                documents.append((document, previous_store.document_chunks(doc_id)))
-                report.unchanged.append(file.source)
-            else:
-                try:
-                    document = load_document(file)
-                except ExtractionError as error:
-                    report.failed[file.source] = str(error)
-                    progress.advance()
-                    continue
-                documents.append((document, chunk_document(document, chunking)))
-                known = manifest is not None and file.source in manifest.documents
-                (report.changed if known else report.added).append(file.source)
-            progress.advance()
-        seen = {f.source for f in files}
-        report.removed = sorted(
-            s
-            for s in (manifest.documents if manifest else {})
-            if s not in seen or s in report.failed
-        )
+        documents = _collect(corpus_dir, previous, chunking, progress, report)
         if not documents:
             raise NothingToIndex("Ingen dokumenter kunne leses; indeksen er ikke endret.")
 
-        same_space = manifest is not None and manifest.model == embedder.model_id
-        nothing_changed = not (report.added or report.changed or report.removed)
-        same_glossary = manifest is not None and manifest.glossary == glossary.fingerprint()
-        if same_space and nothing_changed and reusable and same_glossary:
-            report.document_count, report.chunk_count = (
-                manifest.document_count,
-                manifest.chunk_count,
-            )
+        manifest = previous.manifest
+        if (
+            manifest is not None
+            and manifest.model == embedder.model_id
+            and manifest.glossary == glossary.fingerprint()
+            and len(report.unchanged) == len(documents)
+            and not report.removed
+        ):
+            report.document_count = manifest.document_count
+            report.chunk_count = manifest.chunk_count
             report.generation = str(current_generation(index_dir))
             report.seconds = time.perf_counter() - started
             return report
@@ -146,23 +170,23 @@ def build_index(
         number, partial = new_generation_dir(index_dir)
         report.chunk_count = write_store(partial / STORE_FILE, documents)
         write_dense(partial / DENSE_FILE, vectors)
-        lexical = LexicalIndex.build(
-            [lexical_text(d, c) for d, chunks in documents for c in chunks]
+        LexicalIndex.build([lexical_text(d, c) for d, chunks in documents for c in chunks]).save(
+            partial / LEXICAL_DIR
         )
-        lexical.save(partial / LEXICAL_DIR)
         glossary.save(partial)
         report.document_count = len(documents)
         Manifest(
             generation=number,
             model=embedder.model_id,
             dimension=embedder.dimension,
-            chunker_version=chunker,
+            chunker_version=chunker_signature(chunking),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             corpus_dir=str(corpus_dir.resolve()),
             document_count=report.document_count,
             chunk_count=report.chunk_count,
             documents={d.source: d.file_hash for d, _ in documents},
             failed=report.failed,
+            glossary=glossary.fingerprint(),
         ).write(partial)
         _verify(partial, report.chunk_count, embedder.dimension)
         report.generation = str(publish(index_dir, partial, number))

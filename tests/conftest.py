@@ -51,8 +51,12 @@ def free_port() -> int:
 
 class RunningServer:
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        config = uvicorn.Config(create_app(settings, engine), host=settings.host,
-                                port=settings.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(settings, engine),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = settings.base_url
@@ -73,11 +77,18 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def serve(index_dir: Path, embedder: Embedder, corpus_dir: Path = SAMPLE_CORPUS,
-          **overrides: object) -> RunningServer:
+def serve(
+    index_dir: Path, embedder: Embedder, corpus_dir: Path = SAMPLE_CORPUS, **overrides: object
+) -> RunningServer:
     port = free_port()
-    settings = Settings(index_dir=index_dir, corpus_dir=corpus_dir, host="127.0.0.1", port=port,
-                        reload_interval=0.2, **overrides)
+    settings = Settings(
+        index_dir=index_dir,
+        corpus_dir=corpus_dir,
+        host="127.0.0.1",
+        port=port,
+        reload_interval=0.2,
+        **overrides,
+    )
     return RunningServer(settings, Engine(settings, embedder))
 
 

@@ -36,7 +36,8 @@ Dialogmelding brukes mellom hjemmetjenesten og fastlegen.
 
 HTML = """<!doctype html><html lang="nb"><head><title>Kjernejournal | Helsenettstedet</title>
 <meta name="description" content="Om kjernejournal"></head>
-<body><header><nav><a href="/">Forside</a> <a href="/tjenester">Tjenester</a> Hovedmeny</nav></header>
+<body><header><nav><a href="/">Forside</a> <a href="/tjenester">Tjenester</a>
+Hovedmeny</nav></header>
 <div class="breadcrumb">Forside › Tjenester › Kjernejournal</div>
 <main><article><h1>Kjernejournal for legevakt</h1>
 <p>Kjernejournal gir helsepersonell i legevakten oversikt over pasientens legemidler og kritisk
@@ -46,7 +47,8 @@ Kommunen må ha avtale med Norsk helsenett før legevakten tas i bruk.</p>
 <ul><li>Legemiddelliste fra reseptformidleren</li><li>Kritisk informasjon om allergier</li></ul>
 <table><tr><th>Rolle</th><th>Tilgang</th></tr><tr><td>Lege</td><td>Full</td></tr></table>
 </article></main>
-<aside>Relaterte sider: e-resept</aside><footer>Kontakt oss · Informasjonskapsler</footer></body></html>
+<aside>Relaterte sider: e-resept</aside>
+<footer>Kontakt oss · Informasjonskapsler</footer></body></html>
 """
 
 
@@ -93,9 +95,18 @@ def write_pdf(path: Path, pages: list[tuple[str, str]], title: str = "E-resept i
 
 PDF_PAGES = [
     ("1 Innledning", "E-resept er elektroniske resepter som lagres i Reseptformidleren."),
-    ("2 Multidose", "Multidose betyr at apoteket pakker legemidler i poser for hvert doseringstidspunkt."),
-    ("3 Pasientens legemiddelliste", "Pasientens legemiddelliste samler legemiddelinformasjon på ett sted."),
-    ("4 Ansvar", "Fastlegen har ansvaret for å holde legemiddellisten oppdatert for sine pasienter."),
+    (
+        "2 Multidose",
+        "Multidose betyr at apoteket pakker legemidler i poser for hvert doseringstidspunkt.",
+    ),
+    (
+        "3 Pasientens legemiddelliste",
+        "Pasientens legemiddelliste samler legemiddelinformasjon på ett sted.",
+    ),
+    (
+        "4 Ansvar",
+        "Fastlegen har ansvaret for å holde legemiddellisten oppdatert for sine pasienter.",
+    ),
 ]
 
 

@@ -38,15 +38,20 @@ def sources(index_dir: Path, embedder, query: str) -> list[str]:
 
 def test_first_ingest_indexes_every_format(small_corpus: Path, tmp_path: Path, embedder):
     report = build_index(small_corpus, tmp_path / "index", embedder)
-    assert sorted(report.added) == ["erfaringer/e-resept.pdf", "standarder/kjernejournal.html",
-                                    "standarder/knutepunkt.docx", "standarder/meldinger.md"]
+    assert sorted(report.added) == [
+        "erfaringer/e-resept.pdf",
+        "standarder/kjernejournal.html",
+        "standarder/knutepunkt.docx",
+        "standarder/meldinger.md",
+    ]
     assert report.failed == {}
     assert report.chunks_embedded == report.chunk_count > 0
     assert report.published
 
 
 def test_reingest_of_unchanged_corpus_embeds_nothing_and_keeps_the_generation(
-        small_corpus: Path, tmp_path: Path, embedder):
+    small_corpus: Path, tmp_path: Path, embedder
+):
     index_dir = tmp_path / "index"
     build_index(small_corpus, index_dir, embedder)
     before = current_generation(index_dir)
@@ -61,7 +66,9 @@ def test_changed_file_reembeds_only_its_own_chunks(small_corpus: Path, tmp_path:
     index_dir = tmp_path / "index"
     first = build_index(small_corpus, index_dir, embedder)
     page = small_corpus / "standarder" / "meldinger.md"
-    page.write_text(page.read_text() + "\n## 3 Avvik\n\nAvviksmelding sendes ved feil i samhandlingen.\n")
+    page.write_text(
+        page.read_text() + "\n## 3 Avvik\n\nAvviksmelding sendes ved feil i samhandlingen.\n"
+    )
     counting = CountingEmbedder(embedder)
     report = build_index(small_corpus, index_dir, counting)
     assert report.changed == ["standarder/meldinger.md"]
@@ -78,8 +85,9 @@ def test_deleted_file_disappears_from_results(small_corpus: Path, tmp_path: Path
     (small_corpus / "standarder" / "kjernejournal.html").unlink()
     report = build_index(small_corpus, index_dir, embedder)
     assert report.removed == ["standarder/kjernejournal.html"]
-    assert "standarder/kjernejournal.html" not in sources(index_dir, embedder,
-                                                          "kjernejournal legevakt")
+    assert "standarder/kjernejournal.html" not in sources(
+        index_dir, embedder, "kjernejournal legevakt"
+    )
 
 
 def test_corrupt_pdf_is_reported_and_rest_is_indexed(small_corpus: Path, tmp_path: Path, embedder):
@@ -100,7 +108,8 @@ def test_corpus_where_nothing_can_be_read_builds_nothing(tmp_path: Path, embedde
 
 
 def test_interrupted_ingest_leaves_the_previous_generation_serving(
-        small_corpus: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch):
+    small_corpus: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+):
     index_dir = tmp_path / "index"
     build_index(small_corpus, index_dir, embedder)
     serving = current_generation(index_dir)
@@ -132,7 +141,8 @@ def test_only_two_generations_are_kept(small_corpus: Path, tmp_path: Path, embed
 
 
 def test_another_model_re_embeds_everything_and_never_mixes_vector_spaces(
-        small_corpus: Path, tmp_path: Path, embedder):
+    small_corpus: Path, tmp_path: Path, embedder
+):
     index_dir = tmp_path / "index"
     first = build_index(small_corpus, index_dir, embedder)
     other = CountingEmbedder(embedder)

@@ -1,12 +1,20 @@
 """Chunking: passages fit the model, never cross a section or page, and are reproducible."""
 
+from itertools import pairwise
+
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.models import Block, Document, DocumentMeta
 
 
 def make_document(blocks: list[Block]) -> Document:
-    return Document(doc_id="doc-1", source="a.md", file_format="markdown",
-                    meta=DocumentMeta(title="T"), blocks=blocks, file_hash="h")
+    return Document(
+        doc_id="doc-1",
+        source="a.md",
+        file_format="markdown",
+        meta=DocumentMeta(title="T"),
+        blocks=blocks,
+        file_hash="h",
+    )
 
 
 def sentences(count: int, prefix: str) -> str:
@@ -14,16 +22,21 @@ def sentences(count: int, prefix: str) -> str:
 
 
 def test_a_chunk_never_spans_two_sections_or_two_pages():
-    document = make_document([
-        Block("1 Første", headings=("1 Første",), is_heading=True, page=1),
-        Block(sentences(3, "A"), headings=("1 Første",), page=1),
-        Block(sentences(3, "B"), headings=("1 Første",), page=2),
-        Block("2 Andre", headings=("2 Andre",), is_heading=True, page=2),
-        Block(sentences(3, "C"), headings=("2 Andre",), page=2),
-    ])
+    document = make_document(
+        [
+            Block("1 Første", headings=("1 Første",), is_heading=True, page=1),
+            Block(sentences(3, "A"), headings=("1 Første",), page=1),
+            Block(sentences(3, "B"), headings=("1 Første",), page=2),
+            Block("2 Andre", headings=("2 Andre",), is_heading=True, page=2),
+            Block(sentences(3, "C"), headings=("2 Andre",), page=2),
+        ]
+    )
     chunks = chunk_document(document, ChunkingConfig(max_words=500))
     assert [(c.headings, c.page, c.text[0]) for c in chunks] == [
-        (("1 Første",), 1, "A"), (("1 Første",), 2, "B"), (("2 Andre",), 2, "C")]
+        (("1 Første",), 1, "A"),
+        (("1 Første",), 2, "B"),
+        (("2 Andre",), 2, "C"),
+    ]
 
 
 def test_long_sections_are_split_below_the_word_limit_with_one_sentence_overlap():
@@ -31,26 +44,29 @@ def test_long_sections_are_split_below_the_word_limit_with_one_sentence_overlap(
     chunks = chunk_document(document, ChunkingConfig(max_words=50, overlap_words=10))
     assert len(chunks) > 1
     assert all(len(c.text.split()) <= 50 for c in chunks)
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in pairwise(chunks):
         last_sentence = first.text.rsplit(". ", 1)[-1]
         assert second.text.startswith(last_sentence)
 
 
 def test_chunk_offsets_point_into_the_document_text():
-    document = make_document([
-        Block("Innledning.", headings=()),
-        Block(sentences(5, "X"), headings=("1 Del",)),
-    ])
+    document = make_document(
+        [
+            Block("Innledning.", headings=()),
+            Block(sentences(5, "X"), headings=("1 Del",)),
+        ]
+    )
     for chunk in chunk_document(document, ChunkingConfig(max_words=20)):
-        assert document.text[chunk.char_start:chunk.char_end] == chunk.text
+        assert document.text[chunk.char_start : chunk.char_end] == chunk.text
 
 
 def test_chunk_ids_are_deterministic_and_change_with_the_text():
     blocks = [Block(sentences(4, "D"), headings=("1",))]
     first = chunk_document(make_document(blocks), ChunkingConfig())
     again = chunk_document(make_document(blocks), ChunkingConfig())
-    changed = chunk_document(make_document([Block(sentences(4, "E"), headings=("1",))]),
-                             ChunkingConfig())
+    changed = chunk_document(
+        make_document([Block(sentences(4, "E"), headings=("1",))]), ChunkingConfig()
+    )
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
     assert first[0].chunk_id != changed[0].chunk_id
 

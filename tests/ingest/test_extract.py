@@ -40,8 +40,10 @@ def test_markdown_without_front_matter_takes_title_from_first_heading(tmp_path: 
 
 def test_markdown_inline_syntax_and_tables_become_plain_text(tmp_path: Path):
     path = tmp_path / "t.md"
-    path.write_text("## A\n\nSe **Adresseregisteret** og [HER-id](http://x).\n\n"
-                    "| Kode | Betydning |\n|---|---|\n| 1 | OK |\n")
+    path.write_text(
+        "## A\n\nSe **Adresseregisteret** og [HER-id](http://x).\n\n"
+        "| Kode | Betydning |\n|---|---|\n| 1 | OK |\n"
+    )
     texts = [b.text for b in body_blocks(extract_markdown(path))]
     assert texts == ["Se Adresseregisteret og HER-id.", "Kode | Betydning\n1 | OK"]
 
@@ -82,7 +84,7 @@ def test_pdf_keeps_page_numbers_and_headings_and_drops_running_footer(tmp_path: 
 
 def test_encrypted_pdf_is_reported_as_such(tmp_path: Path):
     plain = write_pdf(tmp_path / "plain.pdf", PDF_PAGES[:1])
-    with pytest.raises(ExtractionError, match="passordbeskyttet|kryptert"):
+    with pytest.raises(ExtractionError, match=r"passordbeskyttet|kryptert"):
         extract_pdf(write_encrypted_pdf(tmp_path / "locked.pdf", plain))
 
 
@@ -107,7 +109,8 @@ def test_sidecar_metadata_beats_the_files_own_and_changes_the_fingerprint(tmp_pa
     write_docx(path)
     before = fingerprint(path)
     (tmp_path / "standarder" / "vkp.docx.meta.yaml").write_text(
-        "title: Knutepunktet\ndoc_type: veileder\ndate: 2023-09-01\n", encoding="utf-8")
+        "title: Knutepunktet\ndoc_type: veileder\ndate: 2023-09-01\n", encoding="utf-8"
+    )
     assert fingerprint(path) != before
     document = load_document(SourceFile(path, "standarder/vkp.docx", "docx", fingerprint(path)))
     assert document.meta.title == "Knutepunktet"

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.slow
 
 
 def refark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_search_json_has_the_same_shape_as_the_api(sample_index: Path):
@@ -28,15 +29,17 @@ def test_search_json_has_the_same_shape_as_the_api(sample_index: Path):
 
 
 def test_ask_json_has_the_same_shape_as_the_api(sample_index: Path):
-    run = refark("ask", "Hva er en applikasjonskvittering?", "--json", "--index-dir",
-                 str(sample_index))
+    run = refark(
+        "ask", "Hva er en applikasjonskvittering?", "--json", "--index-dir", str(sample_index)
+    )
     assert run.returncode == 0, run.stderr
     response = AskResponse.model_validate_json(run.stdout)
     assert response.found and response.citations
 
 
 def test_ingest_names_each_failed_file_with_its_reason_and_still_succeeds(
-        small_corpus: Path, tmp_path: Path):
+    small_corpus: Path, tmp_path: Path
+):
     (small_corpus / "låst.pdf").write_bytes(b"%PDF-1.4\nnot really")
     run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
     assert run.returncode == 0, run.stderr

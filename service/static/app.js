@@ -1,0 +1,1094 @@
+// Refark web page: search ("Søk") and questions ("Spør") over the document index.
+// Plain DOM, no frameworks. All text from the server is inserted with textContent, never as HTML.
+
+const TYPE_LABELS = {
+  referansearkitektur: "Referansearkitektur",
+  standard: "Standard",
+  erfaringsrapport: "Erfaringsrapport",
+  veileder: "Veileder",
+  annet: "Annet",
+};
+const TYPE_ORDER = Object.keys(TYPE_LABELS);
+const SEARCH_MODES = ["hybrid", "dense", "lexical"];
+const PAGE_SIZE = 10;
+const MAX_RESULTS = 100;
+const MAX_HISTORY_TURNS = 6; // question/answer pairs sent as context for a follow-up
+const YEAR_MIN = 1900;
+const YEAR_MAX = 2100;
+const STORAGE_KEY = "refark.samtale.v1";
+
+const TEXT = {
+  sok: {
+    label: "Søk i dokumentene",
+    placeholder: "For eksempel: applikasjonskvittering",
+    button: "Søk",
+    hint: "Trykk Enter for å søke. Treffene er avsnitt fra dokumentene.",
+    enterkey: "search",
+  },
+  spor: {
+    label: "Still et spørsmål",
+    placeholder: "For eksempel: Hva er en transportkvittering?",
+    button: "Spør",
+    hint: "Trykk Enter for å sende. Svaret settes sammen av utdrag fra dokumentene, med kilder.",
+    enterkey: "send",
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  form: $("sokeskjema"),
+  input: $("q"),
+  label: $("q-label"),
+  hint: $("q-hint"),
+  send: $("send"),
+  tabs: Array.from(document.querySelectorAll('[role="tab"]')),
+  filters: $("filtre"),
+  filterCount: $("filter-antall"),
+  types: $("typer"),
+  yearFrom: $("fra"),
+  yearTo: $("til"),
+  method: $("metode"),
+  methodGroup: $("metode-gruppe"),
+  reset: $("nullstill"),
+  alert: $("varsel"),
+  panels: { sok: $("panel-sok"), spor: $("panel-spor") },
+  status: { sok: $("sok-status"), spor: $("spor-status") },
+  content: { sok: $("sok-innhold"), spor: $("spor-innhold") },
+  conversationBar: $("samtale-linje"),
+  conversationInfo: $("samtale-info"),
+  newConversation: $("ny-samtale"),
+};
+
+const state = {
+  modus: "sok",
+  documents: [],
+  search: { q: "", filters: null, k: PAGE_SIZE, response: null },
+  conversation: [], // [{question, filters, response}]
+  shown: 0, // how many turns of `conversation` are on screen (browser history can go back)
+  dirty: false, // the user has typed since the last run
+};
+const searchCache = new Map();
+let searchController = null;
+let askController = null;
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function typeLabel(type) {
+  if (TYPE_LABELS[type]) return TYPE_LABELS[type];
+  return type ? type.charAt(0).toUpperCase() + type.slice(1) : "Ukjent type";
+}
+
+const dateFormat = new Intl.DateTimeFormat("nb-NO", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+function formatDate(value) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+  if (!match) return value || "";
+  const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+  return Number.isNaN(date.getTime()) ? value : dateFormat.format(date);
+}
+
+function formatMs(ms) {
+  return `${Math.max(1, Math.round(Number(ms) || 0))} ms`;
+}
+
+function prefersReducedMotion() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+// Text with <mark> around the character spans the server marked. Python counts code points,
+// JavaScript counts UTF-16 units, so slice by code points.
+function highlighted(text, spans) {
+  const chars = Array.from(text || "");
+  const ranges = (Array.isArray(spans) ? spans : [])
+    .map(([start, end]) => [Math.max(0, start | 0), Math.min(chars.length, end | 0)])
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const range of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
+    else merged.push([...range]);
+  }
+  // Blank lines between list items and paragraphs become single line breaks (CSS pre-line).
+  const piece = (from, to) => chars.slice(from, to).join("").replace(/\n\s*\n/g, "\n");
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const [start, end] of merged) {
+    if (start > at) fragment.append(piece(at, start));
+    fragment.append(h("mark", {}, piece(start, end)));
+    at = end;
+  }
+  if (at < chars.length) fragment.append(piece(at, chars.length));
+  return fragment;
+}
+
+function sectionPath(result) {
+  let section = result.section || "";
+  const prefix = `${result.title} › `;
+  if (section === result.title) section = "";
+  else if (section.startsWith(prefix)) section = section.slice(prefix.length);
+  return section;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts and errors
+
+class ApiError extends Error {}
+
+async function errorFrom(response) {
+  let detail = null;
+  try {
+    const body = await response.json();
+    detail = body && body.detail;
+  } catch {
+    // not JSON
+  }
+  if (Array.isArray(detail)) {
+    detail = detail.map((item) => (item && item.msg) || JSON.stringify(item)).join("; ");
+  }
+  if (typeof detail !== "string" || !detail.trim()) {
+    detail = `Tjenesten svarte med feilkode ${response.status}.`;
+  }
+  return new ApiError(detail);
+}
+
+function describeError(error) {
+  if (error instanceof ApiError) return error.message;
+  return "Fikk ikke kontakt med tjenesten. Sjekk nettverket og prøv igjen.";
+}
+
+function showAlert(message) {
+  ui.alert.replaceChildren(
+    h("p", { class: "alert-title" }, "Noe gikk galt"),
+    h("p", { class: "alert-detail" }, message),
+  );
+  ui.alert.hidden = false;
+}
+
+function clearAlert() {
+  ui.alert.hidden = true;
+  ui.alert.replaceChildren();
+}
+
+async function getJson(url, options = {}) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, ...options });
+  if (!response.ok) throw await errorFrom(response);
+  return response.json();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters
+
+function checkedTypes() {
+  return Array.from(ui.types.querySelectorAll('input[type="checkbox"]:checked')).map((c) => c.value);
+}
+
+function yearValue(input) {
+  const raw = input.value.trim();
+  if (!raw) return null;
+  const year = Number(raw);
+  return Number.isInteger(year) ? year : NaN;
+}
+
+function currentFilters() {
+  return {
+    types: checkedTypes(),
+    yearFrom: yearValue(ui.yearFrom),
+    yearTo: yearValue(ui.yearTo),
+    method: SEARCH_MODES.includes(ui.method.value) ? ui.method.value : "hybrid",
+  };
+}
+
+// A message when the year fields cannot be sent, else null.
+function filterProblem(filters) {
+  for (const [year, name] of [[filters.yearFrom, "Fra år"], [filters.yearTo, "Til år"]]) {
+    if (year === null) continue;
+    if (Number.isNaN(year) || year < YEAR_MIN || year > YEAR_MAX) {
+      return `${name} må være et årstall mellom ${YEAR_MIN} og ${YEAR_MAX}.`;
+    }
+  }
+  if (filters.yearFrom !== null && filters.yearTo !== null && filters.yearFrom > filters.yearTo) {
+    return "«Fra år» kan ikke være senere enn «Til år».";
+  }
+  return null;
+}
+
+function activeFilterCount(filters) {
+  return (
+    (filters.types.length ? 1 : 0) +
+    (filters.yearFrom !== null ? 1 : 0) +
+    (filters.yearTo !== null ? 1 : 0) +
+    (state.modus === "sok" && filters.method !== "hybrid" ? 1 : 0)
+  );
+}
+
+function updateFilterCount() {
+  const count = activeFilterCount(currentFilters());
+  ui.filterCount.textContent = count ? `(${count} aktive)` : "";
+}
+
+function describeFilters(filters) {
+  const parts = [];
+  if (filters.types.length) parts.push(filters.types.map(typeLabel).join(", "));
+  if (filters.yearFrom !== null || filters.yearTo !== null) {
+    parts.push(`${filters.yearFrom ?? "…"}–${filters.yearTo ?? "…"}`);
+  }
+  return parts.join(" · ");
+}
+
+function addTypeCheckbox(type, count) {
+  const id = `type-${type.replace(/[^a-z0-9_-]/gi, "_")}`;
+  if ($(id)) return;
+  const box = h("input", { type: "checkbox", id, name: "type", value: type });
+  const label = h(
+    "label",
+    { for: id },
+    typeLabel(type),
+    count === null ? null : h("span", { class: "count" }, ` (${count})`),
+  );
+  ui.types.append(h("div", { class: "check" }, box, label));
+}
+
+function buildFilterOptions(documents) {
+  const counts = new Map();
+  let minYear = null;
+  let maxYear = null;
+  for (const doc of documents) {
+    counts.set(doc.doc_type, (counts.get(doc.doc_type) || 0) + 1);
+    const year = parseInt(String(doc.date || "").slice(0, 4), 10);
+    if (Number.isInteger(year) && year >= YEAR_MIN && year <= YEAR_MAX) {
+      minYear = minYear === null ? year : Math.min(minYear, year);
+      maxYear = maxYear === null ? year : Math.max(maxYear, year);
+    }
+  }
+  const types = Array.from(counts.keys()).sort((a, b) => {
+    const ia = TYPE_ORDER.indexOf(a);
+    const ib = TYPE_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b, "nb");
+  });
+  ui.types.replaceChildren();
+  for (const type of types) addTypeCheckbox(type, counts.get(type));
+  if (!types.length) ui.types.append(h("p", { class: "hint" }, "Ingen dokumenter i indeksen ennå."));
+  if (minYear !== null) {
+    for (const input of [ui.yearFrom, ui.yearTo]) {
+      input.placeholder = input === ui.yearFrom ? String(minYear) : String(maxYear);
+    }
+    $("type-gruppe").dataset.years = `${minYear}–${maxYear}`;
+  }
+}
+
+function applyFiltersToControls(view) {
+  for (const type of view.types) addTypeCheckbox(type, null); // keep shared links faithful
+  for (const box of ui.types.querySelectorAll('input[type="checkbox"]')) {
+    box.checked = view.types.includes(box.value);
+  }
+  ui.yearFrom.value = view.yearFrom ?? "";
+  ui.yearTo.value = view.yearTo ?? "";
+  ui.method.value = view.method;
+  updateFilterCount();
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL <-> state. ?q=...&modus=sok|spor&type=...&fra=...&til=...&metode=dense|lexical
+
+function readUrl() {
+  const params = new URLSearchParams(window.location.search);
+  const year = (name) => {
+    const value = params.get(name);
+    if (value === null || value.trim() === "") return null;
+    const number = Number(value);
+    return Number.isInteger(number) ? number : null;
+  };
+  const method = params.get("metode");
+  return {
+    q: (params.get("q") || "").trim(),
+    modus: params.get("modus") === "spor" ? "spor" : "sok",
+    types: params.getAll("type").filter(Boolean),
+    yearFrom: year("fra"),
+    yearTo: year("til"),
+    method: SEARCH_MODES.includes(method) ? method : "hybrid",
+  };
+}
+
+function buildQuery(modus, q, filters) {
+  const params = new URLSearchParams();
+  if (q) params.set("q", q);
+  params.set("modus", modus);
+  for (const type of filters.types) params.append("type", type);
+  if (filters.yearFrom !== null) params.set("fra", String(filters.yearFrom));
+  if (filters.yearTo !== null) params.set("til", String(filters.yearTo));
+  if (filters.method !== "hybrid") params.set("metode", filters.method);
+  return `?${params.toString()}`;
+}
+
+function setUrl(modus, q, filters, { replace = false, data = {} } = {}) {
+  const query = buildQuery(modus, q, filters);
+  const entry = { modus, ...data };
+  if (replace || query === window.location.search) {
+    window.history.replaceState(entry, "", query);
+  } else {
+    window.history.pushState(entry, "", query);
+  }
+  updateTitle(q);
+}
+
+function updateTitle(q) {
+  document.title = q ? `${q} – Refark` : "Refark – søk og spørsmål om kommunal e-helsearkitektur";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mode (tabs)
+
+function setModus(modus) {
+  state.modus = modus;
+  const text = TEXT[modus];
+  for (const tab of ui.tabs) {
+    const selected = tab.dataset.modus === modus;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+  }
+  ui.panels.sok.hidden = modus !== "sok";
+  ui.panels.spor.hidden = modus !== "spor";
+  ui.label.textContent = text.label;
+  ui.input.placeholder = state.shown && modus === "spor"
+    ? "Still et oppfølgingsspørsmål …"
+    : text.placeholder;
+  ui.input.setAttribute("enterkeyhint", text.enterkey);
+  ui.send.textContent = text.button;
+  ui.hint.textContent = text.hint;
+  ui.methodGroup.hidden = modus !== "sok";
+  updateFilterCount();
+}
+
+function onTabActivated(modus) {
+  const text = ui.input.value.trim();
+  const wasDirty = state.dirty;
+  setModus(modus);
+  clearAlert();
+  const filters = currentFilters();
+  if (modus === "sok") {
+    const shown = state.search.q;
+    if (text && (wasDirty || !shown)) {
+      runSearch(text);
+    } else if (shown) {
+      ui.input.value = shown;
+      state.dirty = false;
+      if (searchKey(shown, filters, state.search.k) !== searchKey(shown, state.search.filters, state.search.k)) {
+        runSearch(shown);
+      } else {
+        setUrl("sok", shown, filters);
+      }
+    } else {
+      renderSearchIntro();
+      setUrl("sok", text, filters);
+    }
+  } else {
+    const last = state.conversation[state.shown - 1];
+    if (text && (wasDirty || !last) && (!last || text !== last.question)) {
+      runAsk(text);
+    } else {
+      ui.input.value = "";
+      state.dirty = false;
+      renderConversation();
+      setUrl("spor", last ? last.question : "", filters, { data: { turns: state.shown } });
+    }
+  }
+}
+
+function onTabKeydown(event) {
+  const index = ui.tabs.indexOf(event.currentTarget);
+  let next = null;
+  if (event.key === "ArrowRight" || event.key === "ArrowDown") next = (index + 1) % ui.tabs.length;
+  else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = (index - 1 + ui.tabs.length) % ui.tabs.length;
+  else if (event.key === "Home") next = 0;
+  else if (event.key === "End") next = ui.tabs.length - 1;
+  if (next === null) return;
+  event.preventDefault();
+  ui.tabs[next].focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading state
+
+function setBusy(modus, busy, message = "") {
+  const panel = ui.panels[modus];
+  panel.setAttribute("aria-busy", String(busy));
+  panel.classList.toggle("loading", busy);
+  if (busy) {
+    ui.status[modus].replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+
+function searchKey(q, filters, k) {
+  if (!filters) return "";
+  return JSON.stringify([q, [...filters.types].sort(), filters.yearFrom, filters.yearTo, filters.method, k]);
+}
+
+function searchUrl(q, filters, k) {
+  const params = new URLSearchParams({ q, k: String(k), mode: filters.method });
+  for (const type of filters.types) params.append("type", type);
+  if (filters.yearFrom !== null) params.set("year_from", String(filters.yearFrom));
+  if (filters.yearTo !== null) params.set("year_to", String(filters.yearTo));
+  return `api/search?${params.toString()}`;
+}
+
+async function runSearch(q, { push = true, k = PAGE_SIZE, focusFrom = null } = {}) {
+  const filters = currentFilters();
+  const problem = filterProblem(filters);
+  state.dirty = false;
+  if (problem) {
+    showAlert(problem);
+    return;
+  }
+  clearAlert();
+  if (push) setUrl("sok", q, filters);
+  else updateTitle(q);
+  const key = searchKey(q, filters, k);
+  if (searchController) searchController.abort();
+  let response = searchCache.get(key);
+  if (!response) {
+    const controller = new AbortController();
+    searchController = controller;
+    setBusy("sok", true, "Søker …");
+    try {
+      response = await getJson(searchUrl(q, filters, k), { signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      setBusy("sok", false);
+      state.search = { q, filters, k, response: null };
+      ui.status.sok.textContent = "Søket kunne ikke gjennomføres.";
+      ui.content.sok.replaceChildren();
+      showAlert(describeError(error));
+      return;
+    } finally {
+      if (searchController === controller) searchController = null;
+    }
+    searchCache.set(key, response);
+    if (searchCache.size > 40) searchCache.delete(searchCache.keys().next().value);
+  }
+  setBusy("sok", false);
+  state.search = { q, filters, k, response };
+  renderSearch(focusFrom);
+}
+
+function resultCard(result, { headingLevel = "h3", idPrefix }) {
+  const page = result.page ? `s. ${result.page}` : null;
+  const section = sectionPath(result);
+  const passageId = `${idPrefix}-tekst`;
+  const passage = h("p", { class: "passage clamped", id: passageId }, highlighted(result.text, result.highlights));
+  const more = h(
+    "button",
+    { type: "button", class: "more", "aria-expanded": "false", "aria-controls": passageId, hidden: true },
+    "Vis mer",
+  );
+  more.addEventListener("click", () => {
+    const open = more.getAttribute("aria-expanded") !== "true";
+    more.setAttribute("aria-expanded", String(open));
+    more.textContent = open ? "Vis mindre" : "Vis mer";
+    passage.classList.toggle("clamped", !open);
+  });
+  const facts = [result.publisher, formatDate(result.date)].filter(Boolean);
+  return h(
+    "article",
+    { class: "result", dataset: { docType: result.doc_type } },
+    h(
+      headingLevel,
+      { class: "result-title" },
+      h(
+        "a",
+        { href: result.url, target: "_blank", rel: "noopener" },
+        result.title,
+        h("span", { class: "visually-hidden" }, " (åpnes i ny fane)"),
+        h("span", { class: "ext", "aria-hidden": "true" }, " ↗"),
+      ),
+    ),
+    h(
+      "p",
+      { class: "meta" },
+      h("span", { class: `badge badge-${result.doc_type}` }, typeLabel(result.doc_type)),
+      section || page
+        ? h(
+            "span",
+            { class: "where" },
+            section ? h("span", { class: "section" }, section) : null,
+            section && page ? " · " : null,
+            page ? h("span", { class: "page" }, page) : null,
+          )
+        : null,
+    ),
+    facts.length
+      ? h(
+          "p",
+          { class: "facts" },
+          result.publisher || null,
+          result.publisher && result.date ? " · " : null,
+          result.date ? h("time", { datetime: result.date }, formatDate(result.date)) : null,
+        )
+      : null,
+    passage,
+    more,
+  );
+}
+
+// Show "Vis mer" only where the clamp actually cuts text.
+function measureClamps(root) {
+  window.requestAnimationFrame(() => {
+    for (const passage of root.querySelectorAll(".passage")) {
+      const button = passage.parentElement.querySelector(".more");
+      if (!button || button.getAttribute("aria-expanded") === "true") continue;
+      button.hidden = passage.scrollHeight <= passage.clientHeight + 2;
+    }
+  });
+}
+
+function exampleLinks(modus, examples) {
+  return h(
+    "ul",
+    { class: "examples" },
+    examples.map((example) =>
+      h(
+        "li",
+        {},
+        h(
+          "a",
+          {
+            href: buildQuery(modus, example, currentFilters()),
+            onclick: (event) => {
+              event.preventDefault();
+              ui.input.value = example;
+              if (modus === "sok") runSearch(example);
+              else runAsk(example);
+            },
+          },
+          example,
+        ),
+      ),
+    ),
+  );
+}
+
+function corpusLine() {
+  const count = state.documents.length;
+  if (!count) return null;
+  return h("p", { class: "hint" }, `Indeksen har ${count} ${count === 1 ? "dokument" : "dokumenter"}.`);
+}
+
+function renderSearchIntro() {
+  state.search = { q: "", filters: null, k: PAGE_SIZE, response: null };
+  setBusy("sok", false);
+  ui.status.sok.textContent = "";
+  ui.content.sok.replaceChildren(
+    h(
+      "div",
+      { class: "intro" },
+      h("p", {}, "Skriv ett eller flere ord for å finne avsnitt i referansearkitekturer, standarder, veiledere og erfaringsrapporter."),
+      h("p", { class: "examples-label" }, "Eksempler:"),
+      exampleLinks("sok", ["applikasjonskvittering", "PLO-meldinger", "dokumentdeling"]),
+      corpusLine(),
+    ),
+  );
+}
+
+function renderSearch(focusFrom = null) {
+  const { q, filters, k, response } = state.search;
+  const results = response.results || [];
+  const container = ui.content.sok;
+  const filterText = describeFilters(filters);
+  ui.status.sok.replaceChildren(
+    h("strong", {}, `${results.length} treff`),
+    ` (${formatMs(response.took_ms)})`,
+    filterText ? ` · filtrert på ${filterText}` : "",
+  );
+  if (!results.length) {
+    const active = filters.types.length || filters.yearFrom !== null || filters.yearTo !== null;
+    container.replaceChildren(
+      h(
+        "div",
+        { class: "empty" },
+        h("p", { class: "empty-title" }, "Ingen treff"),
+        h(
+          "p",
+          {},
+          `Fant ingen avsnitt for «${q}». Prøv andre eller færre ord, eller velg søkemetoden «Semantisk», som også finner avsnitt med samme mening.`,
+        ),
+        active
+          ? h(
+              "p",
+              {},
+              "Filtrene kan også utelukke treff. ",
+              h("button", { type: "button", class: "linklike", onclick: () => resetFilters() }, "Nullstill filtrene"),
+            )
+          : null,
+      ),
+    );
+    return;
+  }
+  const list = h(
+    "ol",
+    { class: "results", "aria-label": `Treff for ${q}` },
+    results.map((result, i) =>
+      h("li", { id: `treff-${i + 1}` }, resultCard(result, { idPrefix: `treff-${i + 1}` })),
+    ),
+  );
+  const nodes = [list];
+  if (results.length >= k && k < MAX_RESULTS) {
+    nodes.push(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary load-more",
+          onclick: () => runSearch(q, { push: false, k: Math.min(MAX_RESULTS, k + PAGE_SIZE), focusFrom: results.length }),
+        },
+        "Vis flere treff",
+      ),
+    );
+  }
+  container.replaceChildren(...nodes);
+  measureClamps(container);
+  if (focusFrom !== null) {
+    const link = container.querySelector(`#treff-${focusFrom + 1} .result-title a`);
+    if (link) link.focus();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ask
+
+function saveConversation() {
+  try {
+    window.sessionStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({ conversation: state.conversation, shown: state.shown }),
+    );
+  } catch {
+    // storage full or disabled: the conversation just won't survive a reload
+  }
+}
+
+function loadConversation() {
+  try {
+    const saved = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+    if (saved && Array.isArray(saved.conversation)) {
+      state.conversation = saved.conversation.filter((t) => t && t.question && t.response);
+      state.shown = Math.min(Number(saved.shown) || 0, state.conversation.length);
+    }
+  } catch {
+    state.conversation = [];
+    state.shown = 0;
+  }
+}
+
+function historyFor(turns) {
+  return turns.slice(-MAX_HISTORY_TURNS).flatMap((turn) => [
+    { role: "user", content: turn.question },
+    { role: "assistant", content: turn.response.answer },
+  ]);
+}
+
+async function runAsk(question, { push = true, fresh = false } = {}) {
+  const filters = currentFilters();
+  const problem = filterProblem(filters);
+  state.dirty = false;
+  if (problem) {
+    showAlert(problem);
+    return;
+  }
+  clearAlert();
+  if (fresh) {
+    state.conversation = [];
+    state.shown = 0;
+  }
+  const previous = state.conversation.slice(0, state.shown);
+  if (askController) askController.abort();
+  const controller = new AbortController();
+  askController = controller;
+  setBusy("spor", true, "Leter etter svar i dokumentene …");
+  let response;
+  try {
+    response = await getJson("api/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({
+        question,
+        history: historyFor(previous),
+        filters: { type: filters.types, year_from: filters.yearFrom, year_to: filters.yearTo },
+      }),
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    setBusy("spor", false);
+    ui.status.spor.textContent = "Spørsmålet kunne ikke besvares.";
+    if (state.modus === "spor") showAlert(describeError(error));
+    ui.input.value = question; // let the user correct and resend
+    return;
+  } finally {
+    if (askController === controller) askController = null;
+  }
+  setBusy("spor", false);
+  state.conversation = [...previous, { question, filters, response }];
+  state.shown = state.conversation.length;
+  saveConversation();
+  if (state.modus === "spor") {
+    setUrl("spor", question, filters, { replace: !push, data: { turns: state.shown } });
+    if (ui.input.value.trim() === question) ui.input.value = "";
+    setModus("spor"); // placeholder for follow-ups
+  }
+  renderConversation();
+  const count = response.citations.length;
+  ui.status.spor.textContent = response.found
+    ? `Svar med ${count} ${count === 1 ? "kilde" : "kilder"} (${formatMs(response.took_ms)}).`
+    : `Fant ikke noe sikkert svar. Viser ${count} nærmeste avsnitt.`;
+}
+
+function gotoCitation(turnIndex, n) {
+  const target = $(`sitat-${turnIndex}-${n}`);
+  if (!target) return;
+  const details = target.closest("details");
+  if (details) details.open = true;
+  target.scrollIntoView({ behavior: prefersReducedMotion() ? "auto" : "smooth", block: "center" });
+  target.focus({ preventScroll: true });
+  target.classList.remove("flash");
+  void target.offsetWidth; // restart the animation
+  target.classList.add("flash");
+  window.setTimeout(() => target.classList.remove("flash"), 2200);
+}
+
+// The answer text with each "[n]" that names a citation turned into a link to it.
+function answerWithMarkers(answer, citations, turnIndex) {
+  const known = new Map(citations.map((c) => [c.n, c]));
+  const fragment = document.createDocumentFragment();
+  const pattern = /\[(\d+)\]/g;
+  let at = 0;
+  let match;
+  while ((match = pattern.exec(answer)) !== null) {
+    const n = Number(match[1]);
+    const citation = known.get(n);
+    if (!citation) continue;
+    if (match.index > at) fragment.append(answer.slice(at, match.index));
+    fragment.append(
+      h(
+        "a",
+        {
+          href: `#sitat-${turnIndex}-${n}`,
+          class: "ref",
+          title: `Kilde ${n}: ${citation.title}`,
+          dataset: { n: String(n) },
+          onclick: (event) => {
+            event.preventDefault();
+            gotoCitation(turnIndex, n);
+          },
+        },
+        `[${n}]`,
+      ),
+    );
+    at = match.index + match[0].length;
+  }
+  if (at < answer.length) fragment.append(answer.slice(at));
+  return fragment;
+}
+
+function citationList(turn, turnIndex) {
+  return h(
+    "ol",
+    { class: "citations" },
+    turn.response.citations.map((citation) =>
+      h(
+        "li",
+        { id: `sitat-${turnIndex}-${citation.n}`, class: "citation", tabindex: "-1", dataset: { n: String(citation.n) } },
+        h("span", { class: "cite-n", "aria-hidden": "true" }, `[${citation.n}]`),
+        h("span", { class: "visually-hidden" }, `Kilde ${citation.n}: `),
+        resultCard(citation, { headingLevel: "h4", idPrefix: `sitat-${turnIndex}-${citation.n}` }),
+      ),
+    ),
+  );
+}
+
+function turnView(turn, turnIndex, latest) {
+  const { response } = turn;
+  const filterText = describeFilters(turn.filters || { types: [], yearFrom: null, yearTo: null });
+  const parts = [
+    h(
+      "h3",
+      { class: "turn-question", id: `samtale-${turnIndex}` },
+      h("span", { class: "visually-hidden" }, "Spørsmål: "),
+      turn.question,
+    ),
+  ];
+  if (filterText) parts.push(h("p", { class: "facts" }, `Filtrert på ${filterText}`));
+  if (response.found) {
+    parts.push(
+      h(
+        "div",
+        { class: "answer" },
+        h("p", { class: "answer-label" }, "Svar"),
+        h("p", { class: "answer-text" }, answerWithMarkers(response.answer, response.citations, turnIndex)),
+        h(
+          "p",
+          { class: "hint" },
+          response.mode === "llm"
+            ? "Svaret er skrevet av en språkmodell ut fra kildene nedenfor. Kontroller mot kildene."
+            : "Svaret er sitert direkte fra kildene nedenfor. Tallene i hakeparentes viser til kildene.",
+        ),
+      ),
+    );
+  } else {
+    parts.push(
+      h(
+        "div",
+        { class: "notice", role: "note" },
+        h("p", { class: "notice-title" }, "Fant ikke noe sikkert svar i dokumentene"),
+        h("p", {}, response.answer),
+      ),
+    );
+  }
+  const count = response.citations.length;
+  if (count) {
+    const heading = response.found ? "Kilder" : "Nærmeste avsnitt";
+    const list = citationList(turn, turnIndex);
+    if (latest) {
+      parts.push(h("h4", { class: "list-heading" }, heading), list);
+    } else {
+      parts.push(h("details", { class: "earlier-sources" }, h("summary", {}, `${heading} (${count})`), list));
+    }
+  }
+  return h("article", { class: latest ? "turn latest" : "turn", "aria-labelledby": `samtale-${turnIndex}` }, parts);
+}
+
+function renderAskIntro() {
+  ui.content.spor.replaceChildren(
+    h(
+      "div",
+      { class: "intro" },
+      h(
+        "p",
+        {},
+        "Still et spørsmål med vanlige ord. Svaret settes sammen av utdrag fra dokumentene, og hvert utdrag har en kilde du kan åpne. Du kan stille oppfølgingsspørsmål.",
+      ),
+      h("p", { class: "examples-label" }, "Eksempler:"),
+      exampleLinks("spor", ["Hva er en transportkvittering?", "Hva skjer hvis en melding ikke blir kvittert?"]),
+      corpusLine(),
+    ),
+  );
+}
+
+function renderConversation() {
+  const turns = state.conversation.slice(0, state.shown);
+  ui.conversationBar.hidden = turns.length === 0;
+  ui.conversationInfo.textContent = turns.length
+    ? `Samtale med ${turns.length} spørsmål. Nye spørsmål tolkes som oppfølging av samtalen.`
+    : "";
+  if (!turns.length) {
+    ui.status.spor.textContent = "";
+    renderAskIntro();
+    return;
+  }
+  const latestIndex = turns.length - 1;
+  const nodes = [turnView(turns[latestIndex], latestIndex, true)];
+  if (turns.length > 1) {
+    nodes.push(
+      h(
+        "section",
+        { class: "earlier", "aria-labelledby": "tidligere" },
+        h("h3", { id: "tidligere", class: "earlier-heading" }, "Tidligere i samtalen"),
+        turns
+          .slice(0, latestIndex)
+          .map((turn, i) => turnView(turn, i, false))
+          .reverse(),
+      ),
+    );
+  }
+  ui.content.spor.replaceChildren(...nodes);
+  measureClamps(ui.content.spor);
+}
+
+function newConversation() {
+  if (askController) askController.abort();
+  setBusy("spor", false);
+  state.shown = 0;
+  saveConversation();
+  clearAlert();
+  ui.input.value = "";
+  state.dirty = false;
+  setModus("spor");
+  renderConversation();
+  ui.status.spor.textContent = "Ny samtale startet.";
+  setUrl("spor", "", currentFilters(), { data: { turns: 0 } });
+  ui.input.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: show what the URL describes (first load, reload, back/forward)
+
+function showAskFromUrl(view) {
+  if (!view.q) {
+    state.shown = 0;
+    ui.input.value = "";
+    renderConversation();
+    return;
+  }
+  const wanted = window.history.state && Number.isInteger(window.history.state.turns)
+    ? window.history.state.turns
+    : null;
+  let shown = 0;
+  if (wanted && state.conversation[wanted - 1] && state.conversation[wanted - 1].question === view.q) {
+    shown = wanted;
+  } else {
+    for (let i = state.conversation.length - 1; i >= 0; i -= 1) {
+      if (state.conversation[i].question === view.q) {
+        shown = i + 1;
+        break;
+      }
+    }
+  }
+  if (shown) {
+    state.shown = shown;
+    saveConversation();
+    ui.input.value = "";
+    setModus("spor");
+    renderConversation();
+    return;
+  }
+  ui.input.value = view.q;
+  runAsk(view.q, { push: false, fresh: true });
+}
+
+function route() {
+  const view = readUrl();
+  clearAlert();
+  applyFiltersToControls(view);
+  setModus(view.modus);
+  state.dirty = false;
+  updateTitle(view.q);
+  if (view.modus === "sok") {
+    ui.input.value = view.q;
+    if (view.q) runSearch(view.q, { push: false });
+    else renderSearchIntro();
+  } else {
+    showAskFromUrl(view);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+function onSubmit(event) {
+  event.preventDefault();
+  const text = ui.input.value.trim();
+  if (!text) {
+    ui.status[state.modus].textContent =
+      state.modus === "sok" ? "Skriv inn ett eller flere søkeord." : "Skriv inn et spørsmål.";
+    ui.input.focus();
+    return;
+  }
+  if (state.modus === "sok") runSearch(text);
+  else runAsk(text);
+}
+
+function onFiltersChanged() {
+  updateFilterCount();
+  const filters = currentFilters();
+  const problem = filterProblem(filters);
+  if (problem) {
+    showAlert(problem);
+    return;
+  }
+  clearAlert();
+  if (state.modus === "sok") {
+    const q = ui.input.value.trim() || state.search.q;
+    if (q) runSearch(q);
+  } else {
+    const last = state.conversation[state.shown - 1];
+    setUrl("spor", last ? last.question : "", filters, { replace: true, data: { turns: state.shown } });
+    if (state.shown) ui.status.spor.textContent = "Filtrene gjelder fra neste spørsmål.";
+  }
+}
+
+function resetFilters() {
+  for (const box of ui.types.querySelectorAll('input[type="checkbox"]')) box.checked = false;
+  ui.yearFrom.value = "";
+  ui.yearTo.value = "";
+  ui.method.value = "hybrid";
+  onFiltersChanged();
+}
+
+async function loadDocuments() {
+  try {
+    const documents = await getJson("api/documents");
+    state.documents = Array.isArray(documents) ? documents : [];
+    buildFilterOptions(state.documents);
+  } catch (error) {
+    ui.types.replaceChildren();
+    for (const type of TYPE_ORDER) addTypeCheckbox(type, null);
+    showAlert(describeError(error));
+  }
+}
+
+function wire() {
+  ui.form.addEventListener("submit", onSubmit);
+  ui.input.addEventListener("input", () => {
+    state.dirty = true;
+  });
+  for (const tab of ui.tabs) {
+    tab.addEventListener("click", () => onTabActivated(tab.dataset.modus));
+    tab.addEventListener("keydown", onTabKeydown);
+  }
+  ui.types.addEventListener("change", onFiltersChanged);
+  ui.method.addEventListener("change", onFiltersChanged);
+  for (const input of [ui.yearFrom, ui.yearTo]) {
+    input.addEventListener("change", onFiltersChanged);
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        input.blur();
+        input.focus();
+      }
+    });
+  }
+  ui.reset.addEventListener("click", resetFilters);
+  ui.newConversation.addEventListener("click", newConversation);
+  window.addEventListener("popstate", route);
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(() => measureClamps(document), 150);
+  });
+  // Filters open beside the results on wide screens, folded away on phones.
+  if (window.matchMedia("(min-width: 56rem)").matches) ui.filters.open = true;
+}
+
+async function start() {
+  wire();
+  loadConversation();
+  await loadDocuments();
+  route();
+  document.documentElement.classList.add("ready");
+}
+
+start();

@@ -1,0 +1,389 @@
+"""The web page at `/`, driven in Debian's chromium through Playwright.
+
+Behaviour specs: what a user sees and can do, checked against what the API returns for the
+same request on the same server."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium "
+        "(apt-get install -y chromium); the browser tests need it.",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SEARCH_QUERY = "applikasjonskvittering"
+OTHER_QUERY = "PLO-meldinger"
+QUESTION = "Hva er en transportkvittering?"
+FOLLOW_UP = "Hva skjer hvis den ikke kommer?"
+TYPE_LABELS = {
+    "referansearkitektur": "Referansearkitektur",
+    "standard": "Standard",
+    "erfaringsrapport": "Erfaringsrapport",
+    "veileder": "Veileder",
+    "annet": "Annet",
+}
+
+
+# ------------------------------------------------------------------------------------------
+# Fixtures and helpers
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+class Console:
+    """Console errors and uncaught exceptions seen by a page."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._message)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _message(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.console = Console(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def api(live_server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        yield client
+
+
+def api_search(api: httpx.Client, q: str, **params: object) -> dict:
+    response = api.get("/api/search", params={"q": q, "k": 10, **params})
+    response.raise_for_status()
+    return response.json()
+
+
+def open_page(page, live_server: str, query: str = "") -> None:
+    page.goto(f"{live_server}/{query}")
+    page.wait_for_load_state("networkidle")
+
+
+def search(page, q: str) -> None:
+    """Type a query in the search box and press Enter; wait until the results are shown."""
+    box = page.get_by_role("searchbox")
+    box.fill(q)
+    with page.expect_response(lambda r: "/api/search" in r.url):
+        box.press("Enter")
+    expect(page.locator("#panel-sok")).to_have_attribute("aria-busy", "false")
+
+
+def ask(page, question: str):
+    """Type a question in Spør mode and press Enter; return the request the page sent."""
+    box = page.get_by_role("searchbox")
+    box.fill(question)
+    with page.expect_response(lambda r: "/api/ask" in r.url) as response:
+        box.press("Enter")
+    expect(page.locator("#panel-spor")).to_have_attribute("aria-busy", "false")
+    return response.value.request
+
+
+def result_items(page):
+    return page.locator("#panel-sok ol.results > li")
+
+
+def shown_links(page) -> list[str | None]:
+    items = result_items(page)
+    return [
+        items.nth(i).get_by_role("link").first.get_attribute("href") for i in range(items.count())
+    ]
+
+
+def switch_to_ask(page) -> None:
+    tab = page.get_by_role("tab", name=re.compile(r"^Spør"))
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+# ------------------------------------------------------------------------------------------
+# Specs
+
+
+def test_the_page_loads_without_console_errors_and_offers_a_labelled_search_box(
+    page, live_server: str
+) -> None:
+    open_page(page, live_server)
+
+    box = page.get_by_role("searchbox")
+    expect(box).to_be_visible()
+    expect(box).to_have_attribute("type", "search")
+    expect(page.get_by_label("Søk i dokumentene")).to_have_attribute("type", "search")
+    expect(page.get_by_role("tab", name=re.compile(r"^Søk"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.get_by_role("tab", name=re.compile(r"^Spør"))).to_be_visible()
+    # the document-type filter is built from the catalog
+    expect(page.get_by_role("checkbox").first).to_be_visible()
+    assert page.locator('head link[rel="icon"]').count() == 1
+    assert page.console.errors == []
+
+
+def test_enter_in_the_search_box_lists_results_that_link_to_their_sources(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    expected = api_search(api, SEARCH_QUERY)["results"]
+    assert expected, "the sample index should have hits for the query"
+    open_page(page, live_server)
+
+    search(page, SEARCH_QUERY)
+
+    items = result_items(page)
+    expect(items).to_have_count(len(expected))
+    expect(page.locator("#sok-status")).to_contain_text(f"{len(expected)} treff")
+    for i, result in enumerate(expected):
+        item = items.nth(i)
+        link = item.get_by_role("link").first
+        expect(link).to_contain_text(result["title"])
+        assert link.get_attribute("href") == result["url"]
+        assert link.get_attribute("target") == "_blank"
+        assert "noopener" in (link.get_attribute("rel") or "")
+        expect(item).to_contain_text(TYPE_LABELS.get(result["doc_type"], ""))
+        if result["page"]:
+            expect(item).to_contain_text(f"s. {result['page']}")
+    assert page.console.errors == []
+
+
+def test_query_words_are_highlighted_where_the_server_marked_them(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    expected = api_search(api, SEARCH_QUERY)["results"]
+    open_page(page, live_server)
+
+    search(page, SEARCH_QUERY)
+
+    marks = page.locator("#panel-sok mark")
+    expect(marks.first).to_be_visible()
+    for text in marks.all_text_contents():
+        assert SEARCH_QUERY in text.lower()
+    items = result_items(page)
+    for i, result in enumerate(expected):
+        wanted = [result["text"][start:end] for start, end in result["highlights"]]
+        assert items.nth(i).locator("mark").all_text_contents() == wanted
+
+
+def test_asking_shows_an_answer_whose_markers_lead_to_the_listed_citations(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    reply = api.post("/api/ask", json={"question": QUESTION}).json()
+    assert reply["found"], "the sample index should answer the question"
+    cited = {c["n"]: c for c in reply["citations"]}
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", reply["answer"])]
+    assert markers
+    open_page(page, live_server)
+
+    switch_to_ask(page)
+    ask(page, QUESTION)
+
+    latest = page.locator("#panel-spor .turn.latest")
+    expect(latest.locator(".answer-text")).to_have_text(reply["answer"])
+    links = latest.locator(".answer-text a.ref")
+    expect(links).to_have_count(len(markers))
+    citations = latest.locator("ol.citations > li")
+    expect(citations).to_have_count(len(reply["citations"]))
+    for i, n in enumerate(markers):
+        expect(links.nth(i)).to_have_text(f"[{n}]")
+        citation = latest.locator(f'ol.citations > li[data-n="{n}"]')
+        expect(citation).to_have_count(1)
+        expect(citation).to_contain_text(cited[n]["title"])
+        assert citation.get_by_role("link").first.get_attribute("href") == cited[n]["url"]
+
+    last = links.nth(len(markers) - 1)
+    n = markers[-1]
+    last.click()
+    target = latest.locator(f'ol.citations > li[data-n="{n}"]')
+    expect(target).to_be_focused()
+    expect(target).to_be_in_viewport()
+    assert page.console.errors == []
+
+
+def test_a_follow_up_question_sends_the_conversation_and_ny_samtale_forgets_it(
+    page, live_server: str
+) -> None:
+    open_page(page, live_server)
+    switch_to_ask(page)
+
+    first = ask(page, QUESTION)
+    assert json.loads(first.post_data)["history"] == []
+    second = ask(page, FOLLOW_UP)
+    history = json.loads(second.post_data)["history"]
+    assert [turn["role"] for turn in history] == ["user", "assistant"]
+    assert history[0]["content"] == QUESTION
+    expect(page.locator("#panel-spor .turn-question").first).to_have_text(
+        re.compile(re.escape(FOLLOW_UP))
+    )
+    expect(page.locator("#panel-spor .earlier")).to_contain_text(QUESTION)
+
+    page.get_by_role("button", name="Ny samtale").click()
+    expect(page.locator("#panel-spor .turn")).to_have_count(0)
+    third = ask(page, QUESTION)
+    assert json.loads(third.post_data)["history"] == []
+
+
+def test_a_document_type_filter_limits_results_to_that_type(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    types = {d["doc_type"] for d in api.get("/api/documents").json()}
+    wanted = "standard" if "standard" in types else sorted(types)[0]
+    unfiltered = api_search(api, OTHER_QUERY)["results"]
+    filtered = api_search(api, OTHER_QUERY, type=wanted)["results"]
+    assert filtered and all(r["doc_type"] == wanted for r in filtered)
+    assert any(r["doc_type"] != wanted for r in unfiltered), "pick a query the filter changes"
+    open_page(page, live_server)
+    search(page, OTHER_QUERY)
+
+    box = page.get_by_role("checkbox", name=re.compile("^" + TYPE_LABELS[wanted]))
+    with page.expect_response(lambda r: "/api/search" in r.url and f"type={wanted}" in r.url):
+        box.check()
+    expect(page.locator("#panel-sok")).to_have_attribute("aria-busy", "false")
+
+    items = result_items(page)
+    expect(items).to_have_count(len(filtered))
+    badges = page.locator("#panel-sok ol.results .badge")
+    assert set(badges.all_text_contents()) == {TYPE_LABELS[wanted]}
+    assert shown_links(page) == [r["url"] for r in filtered]
+    assert parse_qs(urlsplit(page.url).query)["type"] == [wanted]
+
+
+@pytest.mark.parametrize("modus", ["sok", "spor"])
+def test_an_over_long_query_shows_the_servers_error_detail(
+    page, live_server: str, api: httpx.Client, modus: str
+) -> None:
+    too_long = ("kvittering " * 200)[:2001]
+    if modus == "sok":
+        response = api.get("/api/search", params={"q": too_long})
+    else:
+        response = api.post("/api/ask", json={"question": too_long})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    open_page(page, live_server)
+    if modus == "spor":
+        switch_to_ask(page)
+
+    box = page.get_by_role("searchbox")
+    box.fill(too_long)
+    box.press("Enter")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text(detail)
+    expect(page.get_by_role("searchbox")).to_be_visible()
+    assert not [e for e in page.console.errors if e.startswith("uncaught")]
+
+
+def test_the_url_holds_the_query_and_a_reload_restores_the_results(page, live_server: str) -> None:
+    open_page(page, live_server)
+    search(page, OTHER_QUERY)
+    links = shown_links(page)
+    assert links
+
+    params = parse_qs(urlsplit(page.url).query)
+    assert params["q"] == [OTHER_QUERY]
+    assert params["modus"] == ["sok"]
+
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("searchbox")).to_have_value(OTHER_QUERY)
+    expect(result_items(page)).to_have_count(len(links))
+    assert shown_links(page) == links
+    assert page.console.errors == []
+
+
+def test_a_shared_link_in_spor_mode_shows_the_answer(page, live_server: str) -> None:
+    with page.expect_response(lambda r: "/api/ask" in r.url):
+        page.goto(f"{live_server}/?" + urlencode({"q": QUESTION, "modus": "spor"}))
+    expect(page.get_by_role("tab", name=re.compile(r"^Spør"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.locator("#panel-spor .turn.latest .turn-question")).to_contain_text(QUESTION)
+    expect(page.locator("#panel-spor .turn.latest ol.citations > li").first).to_be_visible()
+
+    page.reload()
+    expect(page.locator("#panel-spor .turn.latest .turn-question")).to_contain_text(QUESTION)
+    assert parse_qs(urlsplit(page.url).query)["modus"] == ["spor"]
+
+
+def test_browser_back_returns_to_the_previous_results(page, live_server: str) -> None:
+    open_page(page, live_server)
+    search(page, SEARCH_QUERY)
+    first_links = shown_links(page)
+    search(page, OTHER_QUERY)
+    assert shown_links(page) != first_links
+
+    page.go_back()
+    expect(page.get_by_role("searchbox")).to_have_value(SEARCH_QUERY)
+    expect(result_items(page).first).to_be_visible()
+    assert shown_links(page) == first_links
+    assert parse_qs(urlsplit(page.url).query)["q"] == [SEARCH_QUERY]
+
+
+def test_at_360_pixels_wide_the_page_fits_and_filters_can_be_opened(page, live_server: str) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_page(page, live_server)
+    search(page, SEARCH_QUERY)
+    expect(result_items(page).first).to_be_visible()
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    checkbox = page.get_by_role("checkbox").first
+    if not checkbox.is_visible():
+        page.locator("#filtre summary").click()
+    expect(checkbox).to_be_visible()
+    assert page.console.errors == []
+
+
+def test_the_page_can_be_used_with_the_keyboard(page, live_server: str) -> None:
+    open_page(page, live_server)
+    page.get_by_role("searchbox").focus()
+    page.keyboard.type(SEARCH_QUERY)
+    with page.expect_response(lambda r: "/api/search" in r.url):
+        page.keyboard.press("Enter")
+    expect(result_items(page).first).to_be_visible()
+
+    # The tabs are reachable and switch with Enter; arrow keys move between them.
+    search_tab = page.get_by_role("tab", name=re.compile(r"^Søk"))
+    search_tab.focus()
+    page.keyboard.press("ArrowRight")
+    ask_tab = page.get_by_role("tab", name=re.compile(r"^Spør"))
+    expect(ask_tab).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(ask_tab).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("button", name=re.compile(r"^Spør"))).to_be_visible()

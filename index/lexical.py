@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     enn fordi før mange også slik vært begge siden henne hennes hvilket
     """.split()
 )
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
@@ -30,11 +30,20 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("norwegian")
 
 
+def _terms(word: str) -> list[str]:
+    """A hyphenated compound counts whole and by its parts: "HER-id" is neither "her" nor just
+    "id", and "PLO-melding" must still match "melding"."""
+    if "-" not in word:
+        return [word] if word not in STOPWORDS and (len(word) > 1 or word.isdigit()) else []
+    parts = [p for p in word.split("-") if p]
+    kept = [p for p in parts if p not in STOPWORDS and len(p) > 1]
+    return ["".join(parts), *kept]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, NFKC-normalised word stems; æ, ø and å stay letters."""
     words = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
-    kept = [w for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(kept)
+    return _stemmer().stemWords([term for word in words for term in _terms(word)])
 
 
 class LexicalIndex:

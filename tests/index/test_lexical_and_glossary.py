@@ -6,14 +6,18 @@ from index.lexical import LexicalIndex, tokenize
 
 
 def test_tokens_are_stemmed_lowercased_and_keep_norwegian_letters():
-    assert tokenize("Kommunene sender PLO-meldingene til sykehjemmet på Værøy") == [
+    assert tokenize("Kommunene sender meldingene til sykehjemmet på Værøy") == [
         "kommun",
         "send",
-        "plo",
         "melding",
         "sykehjemm",
         "værøy",
     ]
+
+
+def test_hyphenated_compounds_count_whole_and_by_their_parts():
+    assert tokenize("PLO-meldinger") == ["plomelding", "plo", "melding"]
+    assert tokenize("HER-id") == ["herid", "id"]  # "her" alone is a stopword, "HER-id" is not
 
 
 def test_inflected_forms_find_each_other():

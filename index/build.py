@@ -21,7 +21,7 @@ from index.generation import (
     publish,
 )
 from index.glossary import Glossary, read_glossary_source
-from index.lexical import LexicalIndex
+from index.lexical import LEXICAL_VERSION, LexicalIndex
 from index.passages import lexical_text, passage_text
 from index.store import STORE_FILE, ChunkStore, write_store
 from ingest.chunking import ChunkingConfig, chunk_document, chunker_signature
@@ -157,6 +157,7 @@ def build_index(
             manifest is not None
             and manifest.model == embedder.model_id
             and manifest.glossary == glossary.fingerprint()
+            and manifest.lexical_version == LEXICAL_VERSION
             and len(report.unchanged) == len(documents)
             and not report.removed
         ):
@@ -187,6 +188,7 @@ def build_index(
             documents={d.source: d.file_hash for d, _ in documents},
             failed=report.failed,
             glossary=glossary.fingerprint(),
+            lexical_version=LEXICAL_VERSION,
         ).write(partial)
         _verify(partial, report.chunk_count, embedder.dimension)
         report.generation = str(publish(index_dir, partial, number))

@@ -41,6 +41,7 @@ class Manifest:
     documents: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     glossary: str = ""  # fingerprint of the glossary used for query expansion
+    lexical_version: str = ""
 
     def write(self, directory: Path) -> None:
         (directory / MANIFEST_FILE).write_text(

@@ -22,6 +22,8 @@ STOPWORDS = frozenset(
     enn fordi før mange også slik vært begge siden henne hennes hvilket
     """.split()
 )
+# Bump when tokenization changes: the next ingest then rebuilds the lexical index.
+LEXICAL_VERSION = "2"
 _TOKEN = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
 
 

@@ -19,21 +19,6 @@ _LIST_START = re.compile(r"^([•\-–*]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.:!?)]$")
 
 
-def _line_sizes(page: pypdf.PageObject) -> dict[str, float]:
-    """Font size of each text line on the page, as the content stream draws it."""
-    sizes: dict[str, float] = {}
-
-    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
-        scale = abs(tm[3] * cm[3]) or 1.0
-        for line in text.split("\n"):
-            key = " ".join(line.split())
-            if key:
-                sizes.setdefault(key, round(size * scale, 1))
-
-    page.extract_text(visitor_text=visit)
-    return sizes
-
-
 def _open(path: Path) -> pypdf.PdfReader:
     try:
         reader = pypdf.PdfReader(str(path))
@@ -49,17 +34,38 @@ def _open(path: Path) -> pypdf.PdfReader:
     return reader
 
 
+def _lines_of_page(page: pypdf.PageObject) -> list[tuple[str, float]]:
+    """The page's text lines with the font size most of each line is drawn in.
+
+    The visitor sees the same text pieces that make up pypdf's extracted text, so joining them
+    gives the lines while keeping each piece's size (a line may mix bold and plain runs)."""
+    lines: list[tuple[str, float]] = []
+    parts: list[str] = []
+    sizes: Counter[float] = Counter()
+
+    def end_line() -> None:
+        line = " ".join("".join(parts).split())
+        if line:
+            lines.append((line, sizes.most_common(1)[0][0] if sizes else 0.0))
+        parts.clear()
+        sizes.clear()
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        scaled = round(size * (abs(tm[3] * cm[3]) or 1.0), 1)
+        for index, piece in enumerate(text.split("\n")):
+            if index:
+                end_line()
+            parts.append(piece)
+            if piece.strip():
+                sizes[scaled] += len(piece.strip())
+
+    page.extract_text(visitor_text=visit)
+    end_line()
+    return lines
+
+
 def _page_lines(reader: pypdf.PdfReader) -> list[list[tuple[str, float]]]:
-    pages = []
-    for page in reader.pages:
-        sizes = _line_sizes(page)
-        lines = []
-        for raw in page.extract_text().split("\n"):
-            line = " ".join(raw.split())
-            if line:
-                lines.append((line, sizes.get(line, 0.0)))
-        pages.append(lines)
-    return pages
+    return [_lines_of_page(page) for page in reader.pages]
 
 
 def _running_lines(pages: list[list[tuple[str, float]]]) -> set[str]:
@@ -88,6 +94,8 @@ def extract_pdf(path: Path) -> Extracted:
         for text, size in lines:
             weights[size] += len(text)
     body_size = weights.most_common(1)[0][0]
+    if body_size == 0.0:  # no size information at all: keep the text, skip heading detection
+        body_size = float("inf")
     heading_sizes = sorted(
         {s for lines in pages for _, s in lines if s >= body_size * 1.12}, reverse=True
     )

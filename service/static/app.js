@@ -47,6 +47,7 @@ const ui = {
   types: $("typer"),
   yearFrom: $("fra"),
   yearTo: $("til"),
+  yearRange: $("aar-hint"),
   method: $("metode"),
   methodGroup: $("metode-gruppe"),
   reset: $("nullstill"),
@@ -246,7 +247,7 @@ function activeFilterCount(filters) {
 
 function updateFilterCount() {
   const count = activeFilterCount(currentFilters());
-  ui.filterCount.textContent = count ? `(${count} aktive)` : "";
+  ui.filterCount.textContent = count ? `(${count} ${count === 1 ? "aktivt" : "aktive"})` : "";
 }
 
 function describeFilters(filters) {
@@ -291,12 +292,11 @@ function buildFilterOptions(documents) {
   ui.types.replaceChildren();
   for (const type of types) addTypeCheckbox(type, counts.get(type));
   if (!types.length) ui.types.append(h("p", { class: "hint" }, "Ingen dokumenter i indeksen ennå."));
-  if (minYear !== null) {
-    for (const input of [ui.yearFrom, ui.yearTo]) {
-      input.placeholder = input === ui.yearFrom ? String(minYear) : String(maxYear);
-    }
-    $("type-gruppe").dataset.years = `${minYear}–${maxYear}`;
-  }
+  ui.yearRange.textContent = minYear === null
+    ? ""
+    : minYear === maxYear
+      ? `Dokumentene er fra ${minYear}.`
+      : `Dokumentene er fra ${minYear}–${maxYear}.`;
 }
 
 function applyFiltersToControls(view) {
@@ -382,15 +382,17 @@ function setModus(modus) {
   updateFilterCount();
 }
 
+// Choosing a tab shows that mode's current view. Text the user typed but has not sent yet is
+// run in the chosen mode, so "type, then pick Spør" asks the typed question.
 function onTabActivated(modus) {
   const text = ui.input.value.trim();
-  const wasDirty = state.dirty;
+  const typed = state.dirty && text !== "";
   setModus(modus);
   clearAlert();
   const filters = currentFilters();
   if (modus === "sok") {
     const shown = state.search.q;
-    if (text && (wasDirty || !shown)) {
+    if (typed) {
       runSearch(text);
     } else if (shown) {
       ui.input.value = shown;
@@ -402,15 +404,17 @@ function onTabActivated(modus) {
       }
     } else {
       renderSearchIntro();
-      setUrl("sok", text, filters);
+      setUrl("sok", "", filters);
     }
   } else {
     const last = state.conversation[state.shown - 1];
-    if (text && (wasDirty || !last) && (!last || text !== last.question)) {
+    if (typed && (!last || text !== last.question)) {
       runAsk(text);
     } else {
-      ui.input.value = "";
-      state.dirty = false;
+      if (last) {
+        ui.input.value = ""; // the box is for the next question
+        state.dirty = false;
+      }
       renderConversation();
       setUrl("spor", last ? last.question : "", filters, { data: { turns: state.shown } });
     }

@@ -47,15 +47,15 @@ class Embedder:
     def embed_passages(
         self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        vectors = []
-        for start in range(0, len(texts), self._batch_size):
-            batch = list(texts[start : start + self._batch_size])
-            vectors.append(self._encode(batch, self._passage_prompt))
+        # Batches of similar length waste little work on padding; the result keeps input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            result[rows] = self._encode([texts[i] for i in rows], self._passage_prompt)
             if on_batch:
-                on_batch(len(batch))
-        if not vectors:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack(vectors)
+                on_batch(len(rows))
+        return result
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], self._query_prompt)[0]

@@ -86,12 +86,16 @@ class Searcher:
         admitted = {d for d, doc in self.documents.items() if filters.admits(doc)}
         return np.array([d in admitted for d in self._row_docs], dtype=bool)
 
+    def leg_scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each leg's score for every chunk row: dense cosine and BM25 of the expanded query."""
+        dense = self._dense.scores(self._embedder.embed_query(query))
+        return dense, self._lexical.scores(self.glossary.expand(query))
+
     def search(
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> list[Hit]:
         allowed = self._allowed(filters or Filters())
-        dense = self._dense.scores(self._embedder.embed_query(query))
-        lexical = self._lexical.scores(self.glossary.expand(query))
+        dense, lexical = self.leg_scores(query)
         if mode is Mode.DENSE:
             rows = top_rows(dense, allowed, k)
             scored = {int(r): float(dense[r]) for r in rows}

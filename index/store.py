@@ -132,6 +132,11 @@ class ChunkStore:
             found = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return _document(found, with_blocks=True) if found else None
 
+    def row_chunk_ids(self) -> list[str]:
+        """The id of every chunk row, in row order."""
+        with self._connect() as db:
+            return [r[0] for r in db.execute("SELECT chunk_id FROM chunks ORDER BY row")]
+
     def row_doc_ids(self) -> list[str]:
         """The document of every chunk row, in row order (for filters and grouping)."""
         with self._connect() as db:

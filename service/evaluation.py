@@ -93,7 +93,7 @@ def is_relevant(chunk: Chunk, doc_text: str, quote: str) -> bool:
     return sum(w in chunk_words for w in quote_words) / len(quote_words) >= 0.8
 
 
-class _Judge:
+class RelevanceJudge:
     """Which chunks answer a question; caches documents' text and chunks by source path."""
 
     def __init__(self, searcher: Searcher) -> None:
@@ -136,7 +136,7 @@ def evaluate(
     policy: EvidencePolicy | None = None,
 ) -> EvalReport:
     policy = policy or EvidencePolicy()
-    judge = _Judge(searcher)
+    judge = RelevanceJudge(searcher)
     answerable = [(q, judge.relevant_chunk_ids(q)) for q in questions if q.relevant]
     report = EvalReport(missing_quotes=[q.id for q, ids in answerable if not ids])
     for mode in modes:

@@ -26,9 +26,32 @@ REQUESTS = Counter("refark_http_requests_total", "HTTP requests", ["route", "sta
 LATENCY = Histogram("refark_http_request_seconds", "HTTP request latency", ["route"])
 
 
+_MESSAGES = {
+    "missing": "mangler",
+    "string_too_short": "må ha minst {min_length} tegn",
+    "string_too_long": "kan ha høyst {max_length} tegn",
+    "greater_than_equal": "må være minst {ge}",
+    "less_than_equal": "må være høyst {le}",
+    "enum": "må være en av {expected}",
+    "literal_error": "må være en av {expected}",
+    "int_parsing": "må være et heltall",
+    "int_type": "må være et heltall",
+    "string_type": "må være tekst",
+    "too_long": "har for mange elementer (høyst {max_length})",
+    "json_invalid": "er ikke gyldig JSON",
+    "model_attributes_type": "må være et JSON-objekt",
+}
+
+
 def _describe(error: dict) -> str:
+    """One validation error in Norwegian, naming the field."""
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "body"))
-    return f"{where}: {error.get('msg', 'ugyldig verdi')}" if where else error.get("msg", "")
+    template = _MESSAGES.get(error.get("type", ""))
+    try:
+        message = template.format(**error.get("ctx", {})) if template else error.get("msg", "")
+    except (KeyError, IndexError):
+        message = error.get("msg", "ugyldig verdi")
+    return f"{where or 'forespørselen'}: {message}"
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -120,15 +120,14 @@ def reading_view(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) ->
     document = _document(engine.searcher(), doc_id)
     meta = document.meta
     parts = []
-    for section in _sections(document):
-        depth = min(section.section.count(" › ") + 2, 6)
-        if not section.text:
-            title = html.escape(section.section.split(" › ")[-1])
-            parts.append(f'<h{depth} id="{section.anchor}">{title}</h{depth}>')
+    for block in document.blocks:
+        if block.is_heading:
+            depth = min(len(block.headings) + 1, 6)
+            anchor = section_anchor(block.headings)
+            parts.append(f'<h{depth} id="{anchor}">{html.escape(block.text)}</h{depth}>')
         else:
-            for paragraph in section.text.split("\n\n"):
-                lines = "<br>".join(html.escape(line) for line in paragraph.split("\n"))
-                parts.append(f"<p>{lines}</p>")
+            lines = "<br>".join(html.escape(line) for line in block.text.split("\n"))
+            parts.append(f"<p>{lines}</p>")
     body = "\n".join(parts)
     facts = " · ".join(html.escape(x) for x in (meta.doc_type, meta.publisher, meta.date) if x)
     page = f"""<!doctype html>

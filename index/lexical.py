@@ -67,6 +67,23 @@ class LexicalIndex:
     def load(cls, directory: Path) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
 
+    def idf(self, stems: list[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each stem; a stem no chunk holds gets the
+        highest possible value, since a word the corpus never uses is the strongest signal
+        that it cannot answer."""
+        indptr = self._retriever.scores["indptr"]
+        total = self._retriever.scores["num_docs"]
+        weights = {}
+        for stem in stems:
+            column = self._retriever.vocab_dict.get(stem)
+            frequency = (
+                int(indptr[column + 1] - indptr[column])
+                if column is not None and column + 1 < len(indptr)
+                else 0
+            )
+            weights[stem] = float(np.log(1 + (total - frequency + 0.5) / (frequency + 0.5)))
+        return weights
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row; rows without a query term score 0."""
         tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]

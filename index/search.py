@@ -14,7 +14,7 @@ from index.embedder import Embedder
 from index.fusion import top_rows, weighted_fusion
 from index.generation import Manifest
 from index.glossary import Glossary
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.store import STORE_FILE, ChunkStore
 from ingest.models import Chunk, Document
 
@@ -90,6 +90,10 @@ class Searcher:
         """Each leg's score for every chunk row: dense cosine and BM25 of the expanded query."""
         dense = self._dense.scores(self._embedder.embed_query(query))
         return dense, self._lexical.scores(self.glossary.expand(query))
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """How telling each of the text's word stems is in this corpus (BM25 idf)."""
+        return self._lexical.idf(tokenize(text))
 
     def search(
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None

@@ -22,7 +22,8 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    max_words: int = 170
+    # 250 words stay within e5's 512-token window and beat 170 on NorQuAD validation.
+    max_words: int = 250
     overlap_words: int = 40
 
 

@@ -13,7 +13,7 @@ from index.generation import current_generation, require_current
 from index.highlight import highlight_spans
 from index.search import Filters, Hit, Mode, Searcher
 from ingest.models import section_anchor
-from service.answer import compose_answer
+from service.answer import ASK_HITS, compose_answer, evidence_of
 from service.schemas import (
     AskFilters,
     AskRequest,
@@ -129,10 +129,13 @@ class Engine:
     def ask(self, request: AskRequest) -> AskResponse:
         started = time.perf_counter()
         searcher = self.searcher()
-        hits = searcher.search(retrieval_query(request), k=8, filters=to_filters(request.filters))
+        hits = searcher.search(
+            retrieval_query(request), k=ASK_HITS, filters=to_filters(request.filters)
+        )
         composed = compose_answer(
             request.question,
             hits,
+            evidence_of(request.question, hits, searcher.term_weights(request.question)),
             embed=self.embedder.embed_passages,
             query_vector=self.embedder.embed_query(request.question),
         )

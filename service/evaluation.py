@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.search import Mode, Searcher
 from ingest.models import Chunk
-from service.answer import EvidencePolicy, has_evidence
+from service.answer import ASK_HITS, Evidence, EvidencePolicy, evidence_of
 
 CUTOFF = 10
 
@@ -129,6 +129,11 @@ def _ndcg(ranked_relevance: list[bool], relevant_count: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
+def _evidence(searcher: Searcher, question: str) -> Evidence:
+    hits = searcher.search(question, k=ASK_HITS)
+    return evidence_of(question, hits, searcher.term_weights(question))
+
+
 def evaluate(
     searcher: Searcher,
     questions: list[Question],
@@ -165,13 +170,11 @@ def evaluate(
     report.unanswerable = len(unanswerable)
     if unanswerable:
         report.declined = sum(
-            not has_evidence(q.question, searcher.search(q.question, k=8), policy)
-            for q in unanswerable
+            not policy.admits(_evidence(searcher, q.question)) for q in unanswerable
         ) / len(unanswerable)
     if answerable:
         report.answered = sum(
-            has_evidence(q.question, searcher.search(q.question, k=8), policy)
-            for q, _ in answerable
+            policy.admits(_evidence(searcher, q.question)) for q, _ in answerable
         ) / len(answerable)
     return report
 

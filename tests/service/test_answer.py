@@ -7,9 +7,10 @@ import re
 
 import numpy as np
 
+from index.lexical import tokenize
 from index.search import Hit
 from ingest.models import Chunk, Document, DocumentMeta
-from service.answer import NOT_FOUND, EvidencePolicy, compose_answer, has_evidence
+from service.answer import NOT_FOUND, Evidence, EvidencePolicy, compose_answer, evidence_of
 
 VOCABULARY: dict[str, int] = {}
 
@@ -69,9 +70,14 @@ PASSAGES = [
 ]
 
 
+def equal_weights(text: str) -> dict[str, float]:
+    return dict.fromkeys(tokenize(text), 1.0)
+
+
 def answer(question: str, hits=PASSAGES):
+    evidence = evidence_of(question, hits, equal_weights(question))
     return compose_answer(
-        question, hits, embed=bag_of_words, query_vector=bag_of_words([question])[0]
+        question, hits, evidence, embed=bag_of_words, query_vector=bag_of_words([question])[0]
     )
 
 
@@ -103,10 +109,27 @@ def test_no_passages_means_no_answer():
     assert not answer("Hva er HelseID?", []).found
 
 
-def test_evidence_needs_similarity_and_shared_words_unless_similarity_is_strong():
+def test_evidence_is_the_best_similarity_and_word_overlap_among_the_top_passages():
+    question = "Hvem utsteder tilgangsbevis i HelseID?"
+    related = [
+        hit(1, "HelseID utsteder tilgangsbevis til fagsystemer.", 0.82),
+        hit(2, "Kjernejournal i legevakten.", 0.84),
+    ]
+    evidence = evidence_of(
+        question, related, {"utsted": 1.0, "tilgangsbevis": 3.0, "helseid": 1.0, "hvem": 0.0}
+    )
+    assert evidence.dense == 0.84
+    assert evidence.coverage == 1.0
+    assert evidence.weighted_coverage == 1.0
+    rare_word_missing = evidence_of(
+        "Hva koster tilgangsbevis?", related[1:], {"kost": 1.0, "tilgangsbevis": 3.0}
+    )
+    assert rare_word_missing.weighted_coverage == 0.0
+
+
+def test_policy_needs_similarity_and_shared_rare_words_unless_similarity_is_strong():
     policy = EvidencePolicy(min_dense=0.80, min_coverage=0.5, strong_dense=0.86)
-    related = [hit(1, "HelseID utsteder tilgangsbevis til fagsystemer.", 0.82)]
-    assert has_evidence("Hvem utsteder tilgangsbevis i HelseID?", related, policy)
-    assert not has_evidence("Hva koster en trygghetsalarm per måned?", related, policy)
-    strong = [hit(1, "Noe helt annet.", 0.9)]
-    assert has_evidence("Hva koster en trygghetsalarm per måned?", strong, policy)
+    assert policy.admits(Evidence(dense=0.82, coverage=0.5, weighted_coverage=0.7))
+    assert not policy.admits(Evidence(dense=0.82, coverage=0.9, weighted_coverage=0.3))
+    assert not policy.admits(Evidence(dense=0.78, coverage=1.0, weighted_coverage=1.0))
+    assert policy.admits(Evidence(dense=0.9, coverage=0.0, weighted_coverage=0.0))

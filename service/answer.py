@@ -23,6 +23,7 @@ PASSAGES_CONSIDERED = 5  # of which the best are read for evidence and sentences
 MAX_SENTENCES = 3
 MAX_ANSWER_WORDS = 90
 
+_LIST_MARKER = re.compile(r"^(?:[•\-–*]|\d+[.)])\s+")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])|\n+")
 
 
@@ -79,7 +80,9 @@ def evidence_of(question: str, hits: Sequence[Hit], term_weights: dict[str, floa
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_BREAK.split(text) if len(s.split()) >= 4]
+    """Sentences and list items of a passage, without list markers; fragments are dropped."""
+    pieces = (_LIST_MARKER.sub("", s.strip()) for s in _SENTENCE_BREAK.split(text))
+    return [piece for piece in pieces if len(piece.split()) >= 5]
 
 
 def compose_answer(

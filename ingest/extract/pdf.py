@@ -151,8 +151,10 @@ def _page_blocks(
         if _LIST_START.match(text):
             flush()
         paragraph.append(text)
-        # A short line that ends a sentence closes its paragraph.
-        if len(text) < 0.7 * full_width and _SENTENCE_END.search(text):
+        # A short line closes its paragraph when it ends a sentence or a list item (list items
+        # often have no final punctuation).
+        is_list_item = bool(_LIST_START.match(paragraph[0]))
+        if len(text) < 0.7 * full_width and (is_list_item or _SENTENCE_END.search(text)):
             flush()
     flush()
     return blocks

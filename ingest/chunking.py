@@ -17,7 +17,8 @@ from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "2"
+INGEST_VERSION = "3"
+CHARS_PER_WORD = 7
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 
@@ -38,7 +39,13 @@ def chunker_signature(config: ChunkingConfig) -> str:
 class _Unit:
     start: int
     end: int
-    words: int
+    words: int  # as measured by _size
+
+
+def _size(text: str) -> int:
+    """Length in words, where dense text (JSON, code, long identifiers) counts one word per
+    7 characters: it costs the model far more tokens per word than prose does."""
+    return max(len(text.split()), len(text) // CHARS_PER_WORD)
 
 
 def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
@@ -50,15 +57,21 @@ def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
         start = block.text.index(piece, position)
         position = start + len(piece)
         words = list(re.finditer(r"\S+", piece))
-        for first in range(0, len(words), max_words):
-            window = words[first : first + max_words]
-            units.append(
-                _Unit(
-                    offset + start + window[0].start(),
-                    offset + start + window[-1].end(),
-                    len(window),
-                )
+        window: list[re.Match[str]] = []
+        for word in [*words, None]:
+            grown = (
+                max(len(window) + 1, (word.end() - window[0].start()) // CHARS_PER_WORD)
+                if window and word
+                else 0
             )
+            if window and (word is None or grown > max_words):
+                first, last = window[0].start(), window[-1].end()
+                units.append(
+                    _Unit(offset + start + first, offset + start + last, _size(piece[first:last]))
+                )
+                window = []
+            if word is not None:
+                window.append(word)
     return units
 
 

@@ -28,7 +28,8 @@ class SourceFile:
 
 
 def _is_hidden(relative: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in relative.parts)
+    # Only dot-paths: site generators keep real content in `_docs/` and `_posts/`.
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def fingerprint(path: Path) -> str:
@@ -40,7 +41,7 @@ def fingerprint(path: Path) -> str:
 
 
 def discover(corpus_dir: Path) -> list[SourceFile]:
-    """Supported files in a stable order; hidden folders and `_`-prefixed names are skipped."""
+    """Supported files in a stable order; hidden files and folders are skipped."""
     found = []
     for path in sorted(corpus_dir.rglob("*")):
         relative = path.relative_to(corpus_dir)

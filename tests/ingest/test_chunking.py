@@ -75,3 +75,11 @@ def test_a_single_overlong_sentence_is_cut_by_words():
     document = make_document([Block(" ".join(["ord"] * 130), headings=())])
     chunks = chunk_document(document, ChunkingConfig(max_words=50, overlap_words=0))
     assert [len(c.text.split()) for c in chunks] == [50, 50, 30]
+
+
+def test_dense_text_like_json_is_measured_by_characters_so_chunks_fit_the_model():
+    json_line = '{"resourceType":"AuditEvent","agent":[{"who":{"identifier":"1234567"}}]} ' * 40
+    document = make_document([Block(json_line.strip(), headings=("JSON",))])
+    chunks = chunk_document(document, ChunkingConfig(max_words=100, overlap_words=0))
+    assert len(chunks) > 1
+    assert all(len(c.text) <= 100 * 7 for c in chunks)

@@ -96,11 +96,13 @@ def test_corrupt_pdf_is_reported_with_a_reason(tmp_path: Path):
     assert str(raised.value)
 
 
-def test_discover_skips_hidden_and_underscored_paths_and_unknown_formats(tmp_path: Path):
-    for name in ("a.md", "b.txt", "_kladd/c.md", ".git/d.md", "e.jsonl", "f.md.meta.yaml"):
+def test_discover_skips_hidden_paths_and_unknown_formats_but_not_underscored_folders(
+    tmp_path: Path,
+):
+    for name in ("a.md", "b.txt", "_docs/c.md", ".git/d.md", "e.jsonl", "f.md.meta.yaml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("# x\n\ntekst\n")
-    assert [f.source for f in discover(tmp_path)] == ["a.md", "b.txt"]
+    assert [f.source for f in discover(tmp_path)] == ["_docs/c.md", "a.md", "b.txt"]
 
 
 def test_sidecar_metadata_beats_the_files_own_and_changes_the_fingerprint(tmp_path: Path):

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI):
         app.state.engine = engine or Engine(settings)
         app.state.settings = settings
+        app.state.engine.embedder.use_threads(settings.serve_threads)
         # Load the model and open the current generation now, not on the first request.
         await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
         if not app.state.engine.ready:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for /api/admin/*; admin endpoints are off without it."
     )
+    serve_threads: int = Field(
+        1, ge=1, description="Torch threads per `refark serve` process (queries are short)."
+    )
     reload_interval: float = Field(
         2.0, description="Seconds between checks for a newer index generation."
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -52,18 +53,18 @@ class Glossary:
     def fingerprint(self) -> str:
         return hashlib.sha1(json.dumps(self.groups, ensure_ascii=False).encode()).hexdigest()
 
+    @cached_property
+    def _stemmed(self) -> tuple[tuple[tuple[str, list[str]], ...], ...]:
+        """Every term with its stems, worked out once rather than on every query."""
+        return tuple(tuple((term, tokenize(term)) for term in group) for group in self.groups)
+
     def expand(self, query: str) -> str:
         """The query plus the equivalents of every glossary term it contains."""
         stems = tokenize(query)
         additions = []
-        for group in self.groups:
-            term_stems = [tokenize(term) for term in group]
-            if any(ts and _contains(stems, ts) for ts in term_stems):
-                additions.extend(
-                    term
-                    for term, ts in zip(group, term_stems, strict=True)
-                    if ts and not _contains(stems, ts)
-                )
+        for group in self._stemmed:
+            if any(ts and _contains(stems, ts) for _, ts in group):
+                additions.extend(term for term, ts in group if ts and not _contains(stems, ts))
         return " ".join([query, *additions])
 
 

@@ -17,7 +17,7 @@ from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "3"
+INGEST_VERSION = "4"
 CHARS_PER_WORD = 7
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")

@@ -15,6 +15,7 @@ from ingest.models import Block
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_DIAGRAM_FENCE = re.compile(r"^\s*(```|~~~)\s*(mermaid|plantuml|puml|dot|graphviz)\b", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NOISE_LINE = re.compile(r"^\s*(\{:.*\}|\{%.*%\}|\[\^?[^\]]+\]:\s+\S+.*)\s*$")
@@ -62,7 +63,7 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
     title: str | None = None
     pending: list[str] = []
     pending_kind = "paragraph"
-    in_fence = False
+    in_fence = skip_fence = False
 
     def flush() -> None:
         nonlocal pending
@@ -76,15 +77,16 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
     body = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL)
     for line in body.splitlines():
         if _FENCE.match(line):
-            if in_fence:
-                flush()
-            else:
-                flush()
+            flush()
+            if not in_fence:
                 pending_kind = "code"
+                # Diagram source (Mermaid, PlantUML) is drawing instructions, not text to find.
+                skip_fence = bool(_DIAGRAM_FENCE.match(line))
             in_fence = not in_fence
             continue
         if in_fence:
-            pending.append(line.rstrip())
+            if not skip_fence:
+                pending.append(line.rstrip())
             continue
         heading = _ATX_HEADING.match(line)
         if heading:

@@ -48,6 +48,16 @@ def test_markdown_inline_syntax_and_tables_become_plain_text(tmp_path: Path):
     assert texts == ["Se Adresseregisteret og HER-id.", "Kode | Betydning\n1 | OK"]
 
 
+def test_markdown_code_is_kept_but_diagram_source_is_not(tmp_path: Path):
+    path = tmp_path / "flyt.md"
+    path.write_text(
+        "## Flyt\n\n```mermaid\ngraph LR\n  A-->B\n```\n\n```json\n"
+        '{"resourceType": "Patient"}\n```\n'
+    )
+    texts = [b.text for b in body_blocks(extract_markdown(path))]
+    assert texts == ['{"resourceType": "Patient"}']
+
+
 def test_html_keeps_main_text_and_drops_navigation_chrome(tmp_path: Path):
     path = tmp_path / "side.html"
     path.write_text(HTML, encoding="utf-8")

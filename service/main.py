@@ -41,6 +41,7 @@ _MESSAGES = {
     "too_long": "har for mange elementer (høyst {max_length})",
     "json_invalid": "er ikke gyldig JSON",
     "model_attributes_type": "må være et JSON-objekt",
+    "list_type": "må være en liste",
 }
 
 
@@ -50,6 +51,7 @@ def _describe(error: dict) -> str:
     template = _MESSAGES.get(error.get("type", ""))
     try:
         message = template.format(**error.get("ctx", {})) if template else error.get("msg", "")
+        message = message.replace("' or '", "' eller '")
     except (KeyError, IndexError):
         message = error.get("msg", "ugyldig verdi")
     return f"{where or 'forespørselen'}: {message}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
 from index.search import Filters, Mode
@@ -26,6 +26,8 @@ async def search(
     year_from: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2100)] = None,
 ) -> SearchResponse:
+    if not q.strip():
+        raise HTTPException(status_code=422, detail="Søketeksten er tom.")
     filters = Filters(
         doc_types=tuple(type or ()),
         publishers=tuple(publisher or ()),
@@ -33,4 +35,4 @@ async def search(
         year_to=year_to,
     )
     # Embedding the query is CPU work: keep it off the event loop.
-    return await run_in_threadpool(engine.search, q.strip() or q, k, mode, filters)
+    return await run_in_threadpool(engine.search, q.strip(), k, mode, filters)

@@ -67,6 +67,7 @@ def test_type_filter_limits_results_to_that_document_type(live_server: str):
     ("params", "needle"),
     [
         ({"q": "", "k": 5}, "q"),
+        ({"q": "   ", "k": 5}, "tom"),
         ({"q": "x" * 2001, "k": 5}, "q"),
         ({"q": "helseid", "k": 0}, "k"),
         ({"q": "helseid", "k": 101}, "k"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ingest.models import Chunk, Document
+from ingest.models import HEADING_SEPARATOR, Chunk, Document
 
 
 def passage_text(document: Document, chunk: Chunk) -> str:
     """The text embedded for a chunk; the title and heading path give it context."""
-    context = " › ".join(part for part in (document.meta.title, chunk.section) if part)
+    context = HEADING_SEPARATOR.join(part for part in (document.meta.title, chunk.section) if part)
     return f"{context}\n{chunk.text}" if context else chunk.text
 
 

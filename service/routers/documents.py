@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
 from index.search import Searcher
-from ingest.models import Document, section_anchor
+from ingest.models import HEADING_SEPARATOR, Document, section_anchor
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine, document_url, file_url
 from service.schemas import DocumentDetail, DocumentSection, DocumentSummary
@@ -58,18 +58,18 @@ def _sections(document: Document) -> list[DocumentSection]:
         if block.is_heading:
             sections.append(
                 DocumentSection(
-                    section=" › ".join(block.headings),
+                    section=HEADING_SEPARATOR.join(block.headings),
                     anchor=section_anchor(block.headings),
                     page=block.page,
                     text="",
                 )
             )
-        elif sections and sections[-1].section == " › ".join(block.headings):
+        elif sections and sections[-1].section == HEADING_SEPARATOR.join(block.headings):
             sections[-1].text += ("\n\n" if sections[-1].text else "") + block.text
         else:
             sections.append(
                 DocumentSection(
-                    section=" › ".join(block.headings),
+                    section=HEADING_SEPARATOR.join(block.headings),
                     anchor=section_anchor(block.headings),
                     page=block.page,
                     text=block.text,

@@ -461,15 +461,22 @@ function searchUrl(q, filters, k) {
   return `api/search?${params.toString()}`;
 }
 
-async function runSearch(q, { push = true, k = PAGE_SIZE, focusFrom = null } = {}) {
+// The current filters, or null after showing why they cannot be used.
+function checkedFilters() {
   const filters = currentFilters();
   const problem = filterProblem(filters);
   state.dirty = false;
   if (problem) {
     showAlert(problem);
-    return;
+    return null;
   }
   clearAlert();
+  return filters;
+}
+
+async function runSearch(q, { push = true, k = PAGE_SIZE, focusFrom = null } = {}) {
+  const filters = checkedFilters();
+  if (!filters) return;
   if (push) setUrl("sok", q, filters);
   else updateTitle(q);
   const key = searchKey(q, filters, k);
@@ -716,14 +723,8 @@ function historyFor(turns) {
 }
 
 async function runAsk(question, { push = true, fresh = false } = {}) {
-  const filters = currentFilters();
-  const problem = filterProblem(filters);
-  state.dirty = false;
-  if (problem) {
-    showAlert(problem);
-    return;
-  }
-  clearAlert();
+  const filters = checkedFilters();
+  if (!filters) return;
   if (fresh) {
     state.conversation = [];
     state.shown = 0;

@@ -15,6 +15,7 @@ import argparse
 import itertools
 from pathlib import Path
 
+import numpy as np
 from common import BENCH_VAR, load_embedder, log, open_searcher
 
 from index.embedder import DEFAULT_MODEL
@@ -50,11 +51,11 @@ def main() -> None:
 
     current = EvidencePolicy()
     settings = [
-        EvidencePolicy(min_dense=d, min_coverage=c, strong_dense=s)
-        for d, c, s in itertools.product(
-            [0.78, 0.79, 0.80, 0.81, 0.82, 0.83, 0.84],
-            [0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85],
-            [0.85, 0.86, 0.87, 0.88, 0.89, 0.90, 1.01],
+        EvidencePolicy(
+            coverage_weight=float(round(w, 2)), min_score=float(round(t, 3)), strong_sentence=s
+        )
+        for w, t, s in itertools.product(
+            np.arange(0.0, 0.42, 0.02), np.arange(0.84, 1.12, 0.004), [0.87, 0.88, 0.89, 0.9, 1.01]
         )
     ]
 

@@ -1,8 +1,10 @@
-"""Compare ways of fusing the dense and lexical legs on NorQuAD *validation* (the tuning split).
+"""Compare dense legs and ways of fusing them with the lexical leg on NorQuAD *validation*
+(the tuning split).
 
-Each question's full score arrays are computed once; every fusion variant is then ranked from
-the same arrays, so the comparison is like for like. Run bench/norquad.py first (it builds the
-index and writes the question files). Never point this at the test split.
+Each question's full score arrays are computed once; every variant is then ranked from the same
+arrays, so the comparison is like for like. The dense leg is either the chunk vector alone, the
+chunk's best sentence alone, or their mean (what Refark uses). Run bench/norquad.py first (it
+builds the index and writes the question files). Never point this at the test split.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from common import BENCH_VAR, load_embedder, log, open_searcher
 
 from index.embedder import DEFAULT_MODEL
 from index.fusion import reciprocal_rank_fusion, top_rows, weighted_fusion
-from index.search import CANDIDATES_PER_LEG
+from index.search import CANDIDATES_PER_LEG, QueryScores
 from service.evaluation import RelevanceJudge, read_questions
 
-Ranker = Callable[[np.ndarray, np.ndarray], list[int]]
+Ranker = Callable[[QueryScores], list[int]]
 
 
 def ranked(scored: dict[int, float]) -> list[int]:
@@ -33,31 +35,41 @@ def pool(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
     )
 
 
+DENSE_LEGS: dict[str, Callable[[QueryScores], np.ndarray]] = {
+    "chunk": lambda q: q.chunk,
+    "sentence": lambda q: np.where(np.isfinite(q.best_sentence), q.best_sentence, q.chunk),
+    "chunk+sentence": lambda q: q.dense,
+}
+
+
 def variants() -> dict[str, Ranker]:
     allowed_cache: dict[int, np.ndarray] = {}
 
     def allowed(n: int) -> np.ndarray:
         return allowed_cache.setdefault(n, np.ones(n, dtype=bool))
 
-    found: dict[str, Ranker] = {
-        "dense": lambda d, lx: list(top_rows(d, allowed(len(d)), 10)),
-        "lexical": lambda d, lx: list(top_rows(lx, allowed(len(d)), 10)),
-        "rrf k=60": lambda d, lx: ranked(
+    def top(scores: np.ndarray, n: int = 10) -> list[int]:
+        return list(top_rows(scores, allowed(len(scores)), n))
+
+    found: dict[str, Ranker] = {"lexical": lambda q: top(q.lexical)}
+    for name, leg in DENSE_LEGS.items():
+        found[f"dense: {name}"] = lambda q, leg=leg: top(leg(q))
+    for name, leg in DENSE_LEGS.items():
+        found[f"rrf k=60, dense: {name}"] = lambda q, leg=leg: ranked(
             reciprocal_rank_fusion(
-                [
-                    top_rows(d, allowed(len(d)), CANDIDATES_PER_LEG),
-                    top_rows(lx, allowed(len(d)), CANDIDATES_PER_LEG),
-                ]
+                [top(leg(q), CANDIDATES_PER_LEG), top(q.lexical, CANDIDATES_PER_LEG)]
             )
-        ),
-    }
-    for weight in (0.3, 0.4, 0.5, 0.6, 0.7):
-        found[f"min-max w_lex={weight}"] = lambda d, lx, w=weight: ranked(
-            min_max_fusion(d, lx, pool(d, lx), w)
         )
-        found[f"standardized w_lex={weight}"] = lambda d, lx, w=weight: ranked(
-            weighted_fusion(d, lx, pool(d, lx), w)
-        )
+        for weight in (0.3, 0.4, 0.5, 0.6):
+            for fusion_name, fusion in (
+                ("min-max", min_max_fusion),
+                ("standardized", weighted_fusion),
+            ):
+                found[f"{fusion_name} w_lex={weight}, dense: {name}"] = (
+                    lambda q, leg=leg, w=weight, fuse=fusion: ranked(
+                        fuse(leg(q), q.lexical, pool(leg(q), q.lexical), w)
+                    )
+                )
     return found
 
 
@@ -90,12 +102,12 @@ def main() -> None:
     row_ids = searcher.store.row_chunk_ids()
     questions = [q for q in read_questions(args.questions) if q.relevant]
     log(f"scoring {len(questions)} questions once per leg ...")
-    cases = [(searcher.leg_scores(q.question), judge.relevant_chunk_ids(q)) for q in questions]
+    cases = [(searcher.query_scores(q.question), judge.relevant_chunk_ids(q)) for q in questions]
     print("| variant | MRR@10 | recall@1 | recall@5 |\n|---|---:|---:|---:|")
     for name, rank in variants().items():
         reciprocal, first, five = 0.0, 0, 0
-        for (dense, lexical), relevant in cases:
-            hits = [row_ids[r] in relevant for r in rank(dense, lexical)]
+        for scores, relevant in cases:
+            hits = [row_ids[r] in relevant for r in rank(scores)]
             if True in hits:
                 position = hits.index(True) + 1
                 reciprocal += 1 / position

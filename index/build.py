@@ -23,6 +23,12 @@ from index.generation import (
 from index.glossary import Glossary, read_glossary_source
 from index.lexical import LEXICAL_VERSION, LexicalIndex
 from index.passages import lexical_text, passage_text
+from index.sentences import (
+    SENTENCE_VERSION,
+    SentenceIndex,
+    chunk_sentences,
+    write_sentences,
+)
 from index.store import STORE_FILE, ChunkStore, write_store
 from ingest.chunking import ChunkingConfig, chunk_document, chunker_signature
 from ingest.discover import discover
@@ -59,6 +65,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     chunk_count: int = 0
     document_count: int = 0
     generation: str = ""
@@ -158,6 +165,7 @@ def build_index(
             and manifest.model == embedder.model_id
             and manifest.glossary == glossary.fingerprint()
             and manifest.lexical_version == LEXICAL_VERSION
+            and manifest.sentence_version == SENTENCE_VERSION
             and len(report.unchanged) == len(documents)
             and not report.removed
         ):
@@ -167,10 +175,29 @@ def build_index(
             report.seconds = time.perf_counter() - started
             return report
 
-        vectors, report.chunks_embedded = _embed(documents, embedder, index_dir, progress)
+        chunks = [(d, c) for d, chunk_list in documents for c in chunk_list]
+        spans = np.array(
+            [(row, *span) for row, (_, c) in enumerate(chunks) for span in chunk_sentences(c)],
+            dtype=np.int32,
+        ).reshape(-1, 3)
+        cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.model_id, embedder.dimension)
+        try:
+            vectors, report.chunks_embedded = _embed(
+                [passage_text(d, c) for d, c in chunks], embedder, cache, progress, "tekstbiter"
+            )
+            sentence_vectors, report.sentences_embedded = _embed(
+                [chunks[row][1].text[start:end] for row, start, end in spans],
+                embedder,
+                cache,
+                progress,
+                "setninger",
+            )
+        finally:
+            cache.close()
         number, partial = new_generation_dir(index_dir)
         report.chunk_count = write_store(partial / STORE_FILE, documents)
         write_dense(partial / DENSE_FILE, vectors)
+        write_sentences(partial, sentence_vectors, spans)
         LexicalIndex.build([lexical_text(d, c) for d, chunks in documents for c in chunks]).save(
             partial / LEXICAL_DIR
         )
@@ -189,8 +216,9 @@ def build_index(
             failed=report.failed,
             glossary=glossary.fingerprint(),
             lexical_version=LEXICAL_VERSION,
+            sentence_version=SENTENCE_VERSION,
         ).write(partial)
-        _verify(partial, report.chunk_count, embedder.dimension)
+        _verify(partial, report.chunk_count, len(spans), embedder.dimension)
         report.generation = str(publish(index_dir, partial, number))
         report.published = True
         report.seconds = time.perf_counter() - started
@@ -198,34 +226,34 @@ def build_index(
 
 
 def _embed(
-    documents: list[tuple[Document, list[Chunk]]],
+    texts: list[str],
     embedder: Embedder,
-    index_dir: Path,
+    cache: EmbeddingCache,
     progress: Progress,
+    stage: str,
 ) -> tuple[np.ndarray, int]:
-    texts = [passage_text(d, c) for d, chunks in documents for c in chunks]
+    """Vectors for `texts`, embedding only those the cache does not hold; also the count of
+    texts embedded anew."""
     keys = [text_key(t) for t in texts]
-    cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.model_id, embedder.dimension)
-    try:
-        known = cache.get_many(keys)
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
-        progress.start("tekstbiter", len(missing))
-        if missing:
-            fresh = embedder.embed_passages(list(missing.values()), on_batch=progress.advance)
-            new = dict(zip(missing, fresh, strict=True))
-            cache.put_many(new)
-            known.update(new)
-    finally:
-        cache.close()
+    known = cache.get_many(keys)
+    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+    progress.start(stage, len(missing))
+    if missing:
+        fresh = embedder.embed_passages(list(missing.values()), on_batch=progress.advance)
+        new = dict(zip(missing, fresh, strict=True))
+        cache.put_many(new)
+        known.update(new)
     matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
     return matrix.astype(np.float32), len(missing)
 
 
-def _verify(directory: Path, chunk_count: int, dimension: int) -> None:
+def _verify(directory: Path, chunk_count: int, sentence_count: int, dimension: int) -> None:
     """Open what was written the way the service will, before anyone is pointed at it."""
     dense = DenseIndex(directory / DENSE_FILE)
     if dense.size != chunk_count or dense.dimension != dimension:
         raise RuntimeError(f"Ny indeks er ufullstendig: {dense.size} vektorer, {chunk_count} biter")
+    if SentenceIndex(directory).size != sentence_count:
+        raise RuntimeError("Ny indeks er ufullstendig: setningsvektorene mangler")
     if len(ChunkStore(directory / STORE_FILE).row_doc_ids()) != chunk_count:
         raise RuntimeError("Ny indeks er ufullstendig: tekstlageret mangler biter")
     LexicalIndex.load(directory / LEXICAL_DIR)

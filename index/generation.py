@@ -42,6 +42,7 @@ class Manifest:
     failed: dict[str, str] = field(default_factory=dict)
     glossary: str = ""  # fingerprint of the glossary used for query expansion
     lexical_version: str = ""
+    sentence_version: str = ""  # empty: written before sentences had vectors of their own
 
     def write(self, directory: Path) -> None:
         (directory / MANIFEST_FILE).write_text(

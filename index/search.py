@@ -15,11 +15,13 @@ from index.fusion import top_rows, weighted_fusion
 from index.generation import Manifest
 from index.glossary import Glossary
 from index.lexical import LexicalIndex, tokenize
+from index.sentences import SentenceIndex, SentenceScores, combined_dense
 from index.store import STORE_FILE, ChunkStore
 from ingest.models import Chunk, Document
 
 CANDIDATES_PER_LEG = 50
-LEXICAL_WEIGHT = 0.5
+# Chosen on NorQuAD validation with the sentence-aware dense leg (bench/tune_fusion.py).
+LEXICAL_WEIGHT = 0.4
 
 
 class Mode(StrEnum):
@@ -57,8 +59,21 @@ class Hit:
     score: float
     chunk: Chunk
     document: Document
-    dense_score: float  # cosine similarity with the query, whatever the mode
+    dense_score: float  # the dense leg's score (index.sentences.combined_dense), whatever the mode
     lexical_score: float  # raw BM25
+    # (start, end, cosine with the query) of the chunk's indexed sentences, in text order
+    sentences: tuple[tuple[int, int, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    """One query's score for every chunk row, leg by leg."""
+
+    chunk: np.ndarray  # cosine with the chunk's own vector
+    best_sentence: np.ndarray  # cosine with the chunk's best sentence; -inf if it has none
+    dense: np.ndarray  # the dense leg: both of the above combined
+    lexical: np.ndarray  # BM25 of the glossary-expanded query
+    sentences: SentenceScores
 
 
 class Searcher:
@@ -75,6 +90,7 @@ class Searcher:
         self._embedder = embedder
         self.store = ChunkStore(generation_dir / STORE_FILE)
         self._dense = DenseIndex(generation_dir / DENSE_FILE)
+        self._sentences = SentenceIndex(generation_dir)
         self._lexical = LexicalIndex.load(generation_dir / LEXICAL_DIR)
         self.glossary = Glossary.load(generation_dir)
         self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
@@ -86,10 +102,18 @@ class Searcher:
         admitted = {d for d, doc in self.documents.items() if filters.admits(doc)}
         return np.array([d in admitted for d in self._row_docs], dtype=bool)
 
-    def leg_scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Each leg's score for every chunk row: dense cosine and BM25 of the expanded query."""
-        dense = self._dense.scores(self._embedder.embed_query(query))
-        return dense, self._lexical.scores(self.glossary.expand(query))
+    def query_scores(self, query: str) -> QueryScores:
+        vector = self._embedder.embed_query(query)
+        sentences = self._sentences.scores(vector)
+        chunk = self._dense.scores(vector)
+        best_sentence = sentences.best_per_row(len(chunk))
+        return QueryScores(
+            chunk=chunk,
+            best_sentence=best_sentence,
+            dense=combined_dense(chunk, best_sentence),
+            lexical=self._lexical.scores(self.glossary.expand(query)),
+            sentences=sentences,
+        )
 
     def term_weights(self, text: str) -> dict[str, float]:
         """How telling each of the text's word stems is in this corpus (BM25 idf)."""
@@ -99,7 +123,8 @@ class Searcher:
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> list[Hit]:
         allowed = self._allowed(filters or Filters())
-        dense, lexical = self.leg_scores(query)
+        scores = self.query_scores(query)
+        dense, lexical = scores.dense, scores.lexical
         if mode is Mode.DENSE:
             rows = top_rows(dense, allowed, k)
             scored = {int(r): float(dense[r]) for r in rows}
@@ -122,6 +147,7 @@ class Searcher:
                 document=self.documents[chunks[row].doc_id],
                 dense_score=float(dense[row]),
                 lexical_score=float(lexical[row]),
+                sentences=scores.sentences.of_row(row),
             )
             for rank, (row, score) in enumerate(ranked, start=1)
         ]

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
+from ingest.sentences import SENTENCE_BREAK
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
 INGEST_VERSION = "4"
 CHARS_PER_WORD = 7
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def _size(text: str) -> int:
 
 def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
     """Sentence or line spans of one block, as offsets into the document text."""
-    splitter = re.compile(r"\n") if "\n" in block.text else _SENTENCE_BREAK
+    splitter = re.compile(r"\n") if "\n" in block.text else SENTENCE_BREAK
     units = []
     position = 0
     for piece in [*splitter.split(block.text)]:

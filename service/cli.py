@@ -48,7 +48,8 @@ def print_report(report: IngestReport) -> None:
         print(f"    - {source}: {reason}")
     print(
         f"  dokumenter: {report.document_count}, tekstbiter: {report.chunk_count}, "
-        f"nye innbygginger: {report.chunks_embedded}"
+        f"nye innbygginger: {report.chunks_embedded} tekstbiter og "
+        f"{report.sentences_embedded} setninger"
     )
     print(f"  indeks:     {report.generation}")
     print(f"  tid:        {report.seconds:.1f} s")

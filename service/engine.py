@@ -136,8 +136,6 @@ class Engine:
             request.question,
             hits,
             evidence_of(request.question, hits, searcher.term_weights(request.question)),
-            embed=self.embedder.embed_passages,
-            query_vector=self.embedder.embed_query(request.question),
         )
         citations = [
             Citation(n=n, **to_result(hit, request.question, self.settings.base_url).model_dump())

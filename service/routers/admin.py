@@ -52,6 +52,7 @@ async def reingest(engine: Annotated[Engine, Depends(get_engine)]) -> dict:
         "removed": report.removed,
         "failed": report.failed,
         "chunks_embedded": report.chunks_embedded,
+        "sentences_embedded": report.sentences_embedded,
         "documents": report.document_count,
         "chunks": report.chunk_count,
         "published": report.published,

@@ -73,7 +73,9 @@ def test_changed_file_reembeds_only_its_own_chunks(small_corpus: Path, tmp_path:
     report = build_index(small_corpus, index_dir, counting)
     assert report.changed == ["standarder/meldinger.md"]
     assert len(report.unchanged) == 3
-    assert counting.embedded == report.chunks_embedded == 1  # only the new section is new text
+    # Only the new section is new text: one chunk holding one sentence.
+    assert report.chunks_embedded == report.sentences_embedded == 1
+    assert counting.embedded == 2
     assert report.chunk_count == first.chunk_count + 1
     assert "standarder/meldinger.md" in sources(index_dir, embedder, "avviksmelding")
 
@@ -148,4 +150,7 @@ def test_another_model_re_embeds_everything_and_never_mixes_vector_spaces(
     other = CountingEmbedder(embedder)
     other.model_id = "another-model"
     report = build_index(small_corpus, index_dir, other)
-    assert report.published and other.embedded == first.chunk_count
+    assert report.published
+    assert report.chunks_embedded == first.chunk_count
+    assert report.sentences_embedded == first.sentences_embedded > 0
+    assert other.embedded == report.chunks_embedded + report.sentences_embedded

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 
 from index.lexical import tokenize
 from index.search import Hit
+from index.sentences import chunk_sentences
 from ingest.models import Chunk, Document, DocumentMeta
 from service.answer import NOT_FOUND, Evidence, EvidencePolicy, compose_answer, evidence_of
 
@@ -74,11 +76,27 @@ def equal_weights(text: str) -> dict[str, float]:
     return dict.fromkeys(tokenize(text), 1.0)
 
 
-def answer(question: str, hits=PASSAGES):
-    evidence = evidence_of(question, hits, equal_weights(question))
-    return compose_answer(
-        question, hits, evidence, embed=bag_of_words, query_vector=bag_of_words([question])[0]
+def with_sentence_scores(question: str, found: Hit) -> Hit:
+    """The hit as search returns it: each indexed sentence with its similarity to the query."""
+    spans = chunk_sentences(found.chunk)
+    texts = [found.chunk.text[start:end] for start, end in spans]
+    similarity = bag_of_words(texts) @ bag_of_words([question])[0] if texts else []
+    return replace(
+        found,
+        sentences=tuple(
+            (start, end, float(sim)) for (start, end), sim in zip(spans, similarity, strict=True)
+        ),
     )
+
+
+# Thresholds on the bag-of-words stand-in's scale: any sentence sharing words is evidence.
+STAND_IN_POLICY = EvidencePolicy(coverage_weight=0.0, min_score=0.2, strong_sentence=1.1)
+
+
+def answer(question: str, hits=PASSAGES):
+    hits = [with_sentence_scores(question, h) for h in hits]
+    evidence = evidence_of(question, hits, equal_weights(question))
+    return compose_answer(question, hits, evidence, STAND_IN_POLICY)
 
 
 def test_every_marker_has_a_citation_and_every_citation_is_cited():
@@ -109,27 +127,44 @@ def test_no_passages_means_no_answer():
     assert not answer("Hva er HelseID?", []).found
 
 
-def test_evidence_is_the_best_similarity_and_word_overlap_among_the_top_passages():
+def test_evidence_is_the_closest_sentence_and_the_best_rare_word_overlap_of_the_top_passages():
     question = "Hvem utsteder tilgangsbevis i HelseID?"
     related = [
-        hit(1, "HelseID utsteder tilgangsbevis til fagsystemer.", 0.82),
-        hit(2, "Kjernejournal i legevakten.", 0.84),
+        with_sentence_scores(
+            question, hit(1, "HelseID utsteder tilgangsbevis til fagsystemer.", 0)
+        ),
+        with_sentence_scores(question, hit(2, "Kjernejournal brukes i legevakten.", 0)),
     ]
-    evidence = evidence_of(
-        question, related, {"utsted": 1.0, "tilgangsbevis": 3.0, "helseid": 1.0, "hvem": 0.0}
-    )
-    assert evidence.dense == 0.84
-    assert evidence.coverage == 1.0
+    weights = {"utsted": 1.0, "tilgangsbevis": 3.0, "helseid": 1.0, "hvem": 0.0}
+    evidence = evidence_of(question, related, weights)
+    assert evidence.sentence == max(score for _, _, score in related[0].sentences)
     assert evidence.weighted_coverage == 1.0
+    assert not evidence.lacks_number
     rare_word_missing = evidence_of(
         "Hva koster tilgangsbevis?", related[1:], {"kost": 1.0, "tilgangsbevis": 3.0}
     )
     assert rare_word_missing.weighted_coverage == 0.0
 
 
-def test_policy_needs_similarity_and_shared_rare_words_unless_similarity_is_strong():
-    policy = EvidencePolicy(min_dense=0.80, min_coverage=0.5, strong_dense=0.86)
-    assert policy.admits(Evidence(dense=0.82, coverage=0.5, weighted_coverage=0.7))
-    assert not policy.admits(Evidence(dense=0.82, coverage=0.9, weighted_coverage=0.3))
-    assert not policy.admits(Evidence(dense=0.78, coverage=1.0, weighted_coverage=1.0))
-    assert policy.admits(Evidence(dense=0.9, coverage=0.0, weighted_coverage=0.0))
+def test_a_question_asking_for_a_number_needs_a_number_among_the_closest_sentences():
+    question = "Hvor mange timer har mottakeren på å sende applikasjonskvittering?"
+    without = with_sentence_scores(
+        question, hit(1, "Mottakeren sender applikasjonskvittering når meldingen er lest.", 0)
+    )
+    with_number = with_sentence_scores(
+        question, hit(1, "Mottakeren sender applikasjonskvittering innen fire timer.", 0)
+    )
+    assert evidence_of(question, [without], equal_weights(question)).lacks_number
+    assert not evidence_of(question, [with_number], equal_weights(question)).lacks_number
+    assert not evidence_of(
+        "Hva er en applikasjonskvittering?", [without], equal_weights(question)
+    ).lacks_number
+
+
+def test_policy_weighs_sentence_similarity_with_rare_word_overlap():
+    policy = EvidencePolicy(coverage_weight=0.2, min_score=0.97, strong_sentence=0.89)
+    assert policy.admits(Evidence(sentence=0.85, weighted_coverage=0.7))
+    assert not policy.admits(Evidence(sentence=0.85, weighted_coverage=0.5))
+    assert not policy.admits(Evidence(sentence=0.75, weighted_coverage=1.0))
+    assert policy.admits(Evidence(sentence=0.89, weighted_coverage=0.0))
+    assert not policy.admits(Evidence(sentence=0.95, weighted_coverage=1.0, lacks_number=True))

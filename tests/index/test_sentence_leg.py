@@ -1,0 +1,66 @@
+"""The sentence leg of dense search: each chunk is also found by its best single sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.build import build_index
+from index.generation import Manifest, current_generation
+from index.search import Mode, Searcher
+from index.sentences import (
+    SENTENCE_SPANS,
+    SENTENCE_VECTORS,
+    SentenceIndex,
+    SentenceScores,
+    combined_dense,
+)
+
+
+def test_each_chunk_row_takes_its_best_sentence_and_rows_without_sentences_keep_their_own():
+    scores = SentenceScores(
+        spans=np.array([[0, 0, 10], [0, 11, 30], [2, 0, 12]], dtype=np.int32),
+        scores=np.array([0.70, 0.90, 0.80], dtype=np.float32),
+    )
+    best = scores.best_per_row(3)
+    assert best[0] == np.float32(0.90) and best[2] == np.float32(0.80)
+    assert np.isneginf(best[1])
+    dense = combined_dense(np.array([0.80, 0.75, 0.70], dtype=np.float32), best)
+    assert np.allclose(dense, [0.85, 0.75, 0.75])
+    assert scores.of_row(0) == ((0, 10, np.float32(0.70)), (11, 30, np.float32(0.90)))
+    assert scores.of_row(1) == ()
+
+
+def test_search_reports_how_close_each_sentence_of_a_hit_is(
+    small_corpus: Path, tmp_path: Path, embedder
+):
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, embedder)
+    searcher = Searcher(current_generation(index_dir), embedder)
+    top = searcher.search("Hva må kommunen ha med Norsk helsenett før legevakten kan bruke det?")[0]
+    assert top.document.source == "standarder/kjernejournal.html"
+    best_start, best_end, _ = max(top.sentences, key=lambda sentence: sentence[2])
+    assert top.chunk.text[best_start:best_end] == (
+        "Kommunen må ha avtale med Norsk helsenett før legevakten tas i bruk."
+    )
+
+
+def test_a_generation_written_before_sentence_vectors_still_serves_and_is_rebuilt(
+    small_corpus: Path, tmp_path: Path, embedder
+):
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, embedder)
+    old = current_generation(index_dir)
+    (old / SENTENCE_VECTORS).unlink()
+    (old / SENTENCE_SPANS).unlink()
+    manifest = Manifest.read(old)
+    manifest.sentence_version = ""
+    manifest.write(old)
+
+    hits = Searcher(old, embedder).search("kjernejournal legevakt", mode=Mode.DENSE)
+    assert hits and all(hit.sentences == () for hit in hits)
+
+    report = build_index(small_corpus, index_dir, embedder)
+    assert report.published and report.sentences_embedded == 0  # vectors come from the cache
+    assert SentenceIndex(current_generation(index_dir)).size > 0

@@ -10,10 +10,11 @@ from ingest.models import Block
 
 
 def read_text_file(path: Path) -> str:
+    """The file's text with Unix line endings, whatever the editor that saved it used."""
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return raw.decode(encoding)
+            return raw.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
         except UnicodeDecodeError:
             continue
     raise ExtractionError("teksten er verken UTF-8 eller Windows-1252")

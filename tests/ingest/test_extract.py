@@ -30,6 +30,14 @@ def test_markdown_front_matter_becomes_metadata_and_headings_become_sections(tmp
     assert dialog.headings == ("2 Dialogmeldinger",)
 
 
+def test_markdown_saved_with_windows_line_endings_reads_the_same(tmp_path: Path):
+    path = tmp_path / "doc.md"
+    path.write_bytes(MARKDOWN.replace("\n", "\r\n").encode("utf-8"))
+    extracted = extract_markdown(path)
+    assert extracted.meta["title"] == "Meldingsutveksling i kommunen"
+    assert not any("---" in block.text or "\r" in block.text for block in extracted.blocks)
+
+
 def test_markdown_without_front_matter_takes_title_from_first_heading(tmp_path: Path):
     path = tmp_path / "notat.md"
     path.write_text("# Notat om HelseID\n\nHelseID er en felles påloggingstjeneste.\n")

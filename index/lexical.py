@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,7 +27,9 @@ STOPWORDS = frozenset(
     """.split()
 )
 # Bump when tokenization changes: the next ingest then rebuilds the lexical index.
-LEXICAL_VERSION = "2"
+LEXICAL_VERSION = "3"
+FREQUENCIES_FILE = "stem-frequencies.json"
+MIN_PART = 4  # shorter compound parts ("e", "tid", "og") split too many words wrongly
 _TOKEN = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
 
 
@@ -48,24 +54,81 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords([term for word in words for term in _terms(word)])
 
 
+class Decompounder:
+    """Splits a Norwegian compound stem into two stems the corpus also uses on their own, so
+    that "legemiddellist" also matches "list" and "legemiddel", and "kostnadsanslag" matches
+    "anslag". Of the possible splits (with or without a linking s or e) it takes the one whose
+    parts are most common (Koehn and Knight), and none when the whole word is more common than
+    its parts. The word itself is always kept; its parts are added."""
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.frequencies = frequencies
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def of(cls, documents: Iterable[list[str]]) -> Decompounder:
+        frequencies: Counter[str] = Counter()
+        for stems in documents:
+            frequencies.update(set(stems))
+        return cls(dict(frequencies))
+
+    def parts(self, stem: str) -> tuple[str, ...]:
+        if stem not in self.frequencies:  # a query's unknown word: not kept, memory stays bounded
+            return self._split(stem)
+        if stem not in self._parts:
+            self._parts[stem] = self._split(stem)
+        return self._parts[stem]
+
+    def _split(self, stem: str) -> tuple[str, ...]:
+        known = self.frequencies
+        best: tuple[float, str, str] | None = None
+        for cut in range(MIN_PART, len(stem) - MIN_PART + 1):
+            tail = stem[cut:]
+            heads = [stem[:cut], stem[: cut - 1] if stem[cut - 1] in "se" else ""]
+            for head in heads:
+                if len(head) >= MIN_PART and known.get(head) and known.get(tail):
+                    score = math.sqrt(known[head] * known[tail])
+                    if best is None or score > best[0]:
+                        best = (score, head, tail)
+        if best is None or best[0] <= known.get(stem, 0):
+            return ()
+        return best[1], best[2]
+
+    def expand(self, stems: list[str]) -> list[str]:
+        return [*stems, *(part for stem in stems for part in self.parts(stem))]
+
+
 class LexicalIndex:
     """BM25 over chunk rows; row i is the i-th text given to `build`."""
 
-    def __init__(self, retriever: bm25s.BM25) -> None:
+    def __init__(self, retriever: bm25s.BM25, decompounder: Decompounder) -> None:
         self._retriever = retriever
+        self._decompounder = decompounder
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        stems = [tokenize(t) for t in texts]
+        decompounder = Decompounder.of(stems)
         retriever = bm25s.BM25(k1=1.2, b=0.75)
-        retriever.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
-        return cls(retriever)
+        retriever.index([decompounder.expand(s) or ["\u2205"] for s in stems], show_progress=False)
+        return cls(retriever, decompounder)
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), show_progress=False)
+        # The frequencies the compounds were split by, so a query splits its words the same way.
+        (directory / FREQUENCIES_FILE).write_text(
+            json.dumps(self._decompounder.frequencies, ensure_ascii=False), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory), mmap=True, show_progress=False))
+        # A generation written before compounds were split has no frequencies: it splits none.
+        path = directory / FREQUENCIES_FILE
+        frequencies = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cls(
+            bm25s.BM25.load(str(directory), mmap=True, show_progress=False),
+            Decompounder(frequencies),
+        )
 
     def idf(self, stems: list[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each stem; a stem no chunk holds gets the
@@ -86,7 +149,9 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row; rows without a query term score 0."""
-        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
+        tokens = [
+            t for t in self._decompounder.expand(tokenize(query)) if t in self._retriever.vocab_dict
+        ]
         if not tokens:
             return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)

@@ -2,7 +2,7 @@
 
 from index.glossary import Glossary
 from index.highlight import highlight_spans
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import Decompounder, LexicalIndex, tokenize
 
 
 def test_tokens_are_stemmed_lowercased_and_keep_norwegian_letters():
@@ -24,6 +24,38 @@ def test_inflected_forms_find_each_other():
     index = LexicalIndex.build(["Meldingene sendes til fastlegen.", "Kjernejournal i legevakt."])
     scores = index.scores("melding fastleger")
     assert scores[0] > 0 and scores[1] == 0
+
+
+def test_compounds_match_their_parts_when_the_corpus_uses_the_parts_alone(tmp_path):
+    index = LexicalIndex.build(
+        [
+            "Legemiddellisten oppdateres ved innkomst.",
+            "Listen over legemidler finnes i kjernejournal.",
+            "Legemiddel og liste er egne ord her.",
+            "Kostnadsanslaget ble justert.",
+            "Et anslag over tid.",
+            "Kostnaden er kjent, og kostnaden er betalt.",
+            "Anslaget holdt.",
+        ]
+    )
+    index.save(tmp_path)
+    reloaded = LexicalIndex.load(tmp_path)
+    for searched in (index, reloaded):
+        assert searched.scores("liste")[0] > 0  # the compound in the first text matches its tail
+        assert searched.scores("legemiddellister")[2] > 0  # the query's compound is split too
+        assert searched.scores("anslag")[3] > 0
+
+
+def test_a_compound_more_common_than_its_parts_is_left_whole():
+    splitter = Decompounder({"helsenett": 9, "hels": 1, "nett": 1})
+    assert splitter.parts("helsenett") == ()
+    assert Decompounder({"helsenett": 1, "hels": 5, "nett": 5}).parts("helsenett") == (
+        "hels",
+        "nett",
+    )
+    assert Decompounder({"kostnadsanslag": 1, "kostnad": 4, "anslag": 2}).parts(
+        "kostnadsanslag"
+    ) == ("kostnad", "anslag")
 
 
 def test_a_query_with_only_unknown_words_scores_nothing():

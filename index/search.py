@@ -94,13 +94,18 @@ class Searcher:
         self._lexical = LexicalIndex.load(generation_dir / LEXICAL_DIR)
         self.glossary = Glossary.load(generation_dir)
         self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
-        self._row_docs = np.array(self.store.row_doc_ids(), dtype=object)
+        position = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        # Each chunk row's document as a position in self.documents, so that a filter is
+        # judged once per document and spread to the rows by indexing.
+        self._row_documents = np.array(
+            [position[d] for d in self.store.row_doc_ids()], dtype=np.int64
+        )
 
     def _allowed(self, filters: Filters) -> np.ndarray:
         if filters == Filters():
-            return np.ones(len(self._row_docs), dtype=bool)
-        admitted = {d for d, doc in self.documents.items() if filters.admits(doc)}
-        return np.array([d in admitted for d in self._row_docs], dtype=bool)
+            return np.ones(len(self._row_documents), dtype=bool)
+        admitted = np.array([filters.admits(doc) for doc in self.documents.values()], dtype=bool)
+        return admitted[self._row_documents]
 
     def query_scores(self, query: str) -> QueryScores:
         vector = self._embedder.embed_query(query)

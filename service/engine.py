@@ -59,6 +59,7 @@ def to_result(hit: Hit, query: str, base_url: str) -> SearchResult:
         text=hit.chunk.text,
         url=hit_url(base_url, hit),
         highlights=highlight_spans(hit.chunk.text, query),
+        best_sentence=max(hit.sentences, key=lambda s: s[2])[:2] if hit.sentences else None,
     )
 
 

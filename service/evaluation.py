@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.search import Mode, Searcher
+from index.search import Hit, Mode, Searcher
 from ingest.models import Chunk
 from service.answer import ASK_HITS, Evidence, EvidencePolicy, evidence_of
 
@@ -129,9 +129,10 @@ def _ndcg(ranked_relevance: list[bool], relevant_count: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def _evidence(searcher: Searcher, question: str) -> Evidence:
-    hits = searcher.search(question, k=ASK_HITS)
-    return evidence_of(question, hits, searcher.term_weights(question))
+def _evidence(searcher: Searcher, question: str, hits: list[Hit] | None = None) -> Evidence:
+    """The evidence `ask` would weigh: from the hybrid hits if the caller already has them."""
+    hits = hits if hits is not None else searcher.search(question, k=ASK_HITS)
+    return evidence_of(question, hits[:ASK_HITS], searcher.term_weights(question))
 
 
 def evaluate(
@@ -144,12 +145,15 @@ def evaluate(
     judge = RelevanceJudge(searcher)
     answerable = [(q, judge.relevant_chunk_ids(q)) for q in questions if q.relevant]
     report = EvalReport(missing_quotes=[q.id for q, ids in answerable if not ids])
+    hybrid_hits: dict[str, list[Hit]] = {}  # reused for the answer rate, as `ask` ranks so too
     for mode in modes:
         firsts, ndcgs, timings = [], [], []
         for question, relevant_ids in answerable:
             started = time.perf_counter()
             hits = searcher.search(question.question, k=CUTOFF, mode=mode)
             timings.append((time.perf_counter() - started) * 1000)
+            if mode is Mode.HYBRID:
+                hybrid_hits[question.id] = hits
             flags = [h.chunk.chunk_id in relevant_ids for h in hits]
             firsts.append(flags.index(True) + 1 if True in flags else None)
             ndcgs.append(_ndcg(flags, len(relevant_ids)))
@@ -174,7 +178,8 @@ def evaluate(
         ) / len(unanswerable)
     if answerable:
         report.answered = sum(
-            policy.admits(_evidence(searcher, q.question)) for q, _ in answerable
+            policy.admits(_evidence(searcher, q.question, hybrid_hits.get(q.id)))
+            for q, _ in answerable
         ) / len(answerable)
     return report
 

@@ -26,6 +26,10 @@ class SearchResult(BaseModel):
     highlights: list[tuple[int, int]] = Field(
         description="Character spans in `text` that match the query's words."
     )
+    best_sentence: tuple[int, int] | None = Field(
+        None,
+        description="Character span in `text` of the sentence closest in meaning to the query.",
+    )
 
 
 class SearchResponse(BaseModel):

@@ -120,10 +120,33 @@ function prefersReducedMotion() {
 
 // Text with <mark> around the character spans the server marked. Python counts code points,
 // JavaScript counts UTF-16 units, so slice by code points.
-function highlighted(text, spans) {
+// The passage text with the query's words in <mark>, and the sentence closest in meaning to
+// the query (`best`, a [start, end] span) wrapped in <span class="best">.
+function highlighted(text, spans, best) {
   const chars = Array.from(text || "");
+  const fragment = document.createDocumentFragment();
+  const [from, to] = Array.isArray(best) ? clamp(best, chars.length) : [0, 0];
+  if (to <= from) {
+    fragment.append(marked(chars, 0, chars.length, spans));
+    return fragment;
+  }
+  fragment.append(
+    marked(chars, 0, from, spans),
+    h("span", { class: "best", title: "Setningen som ligner mest på spørsmålet" }, marked(chars, from, to, spans)),
+    marked(chars, to, chars.length, spans),
+  );
+  return fragment;
+}
+
+function clamp([start, end], length) {
+  return [Math.max(0, start | 0), Math.min(length, end | 0)];
+}
+
+// chars[from:to] with the parts that fall inside `spans` wrapped in <mark>.
+function marked(chars, from, to, spans) {
   const ranges = (Array.isArray(spans) ? spans : [])
-    .map(([start, end]) => [Math.max(0, start | 0), Math.min(chars.length, end | 0)])
+    .map((span) => clamp(span, chars.length))
+    .map(([start, end]) => [Math.max(from, start), Math.min(to, end)])
     .filter(([start, end]) => end > start)
     .sort((a, b) => a[0] - b[0]);
   const merged = [];
@@ -133,15 +156,15 @@ function highlighted(text, spans) {
     else merged.push([...range]);
   }
   // Blank lines between list items and paragraphs become single line breaks (CSS pre-line).
-  const piece = (from, to) => chars.slice(from, to).join("").replace(/\n\s*\n/g, "\n");
+  const piece = (start, end) => chars.slice(start, end).join("").replace(/\n\s*\n/g, "\n");
   const fragment = document.createDocumentFragment();
-  let at = 0;
+  let at = from;
   for (const [start, end] of merged) {
     if (start > at) fragment.append(piece(at, start));
     fragment.append(h("mark", {}, piece(start, end)));
     at = end;
   }
-  if (at < chars.length) fragment.append(piece(at, chars.length));
+  if (at < to) fragment.append(piece(at, to));
   return fragment;
 }
 
@@ -511,7 +534,7 @@ function resultCard(result, { headingLevel = "h3", idPrefix }) {
   const page = result.page ? `s. ${result.page}` : null;
   const section = sectionPath(result);
   const passageId = `${idPrefix}-tekst`;
-  const passage = h("p", { class: "passage clamped", id: passageId }, highlighted(result.text, result.highlights));
+  const passage = h("p", { class: "passage clamped", id: passageId }, highlighted(result.text, result.highlights, result.best_sentence));
   const more = h(
     "button",
     { type: "button", class: "more", "aria-expanded": "false", "aria-controls": passageId, hidden: true },

@@ -199,6 +199,9 @@ def test_query_words_are_highlighted_where_the_server_marked_them(
     for i, result in enumerate(expected):
         wanted = [result["text"][start:end] for start, end in result["highlights"]]
         assert items.nth(i).locator("mark").all_text_contents() == wanted
+        start, end = result["best_sentence"]
+        best = " ".join(items.nth(i).locator(".best").inner_text().split())
+        assert best == " ".join(result["text"][start:end].split())
 
 
 def test_asking_shows_an_answer_whose_markers_lead_to_the_listed_citations(

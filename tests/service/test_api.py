@@ -39,6 +39,20 @@ def test_search_returns_ranked_passages_with_citation_fields(live_server: str):
     assert any("plo" in (r["title"] + r["text"]).lower() for r in results[:3])
 
 
+def test_each_result_points_out_the_sentence_closest_in_meaning_to_the_question(
+    live_server: str,
+):
+    results = get(live_server, "/api/search", q="Hva bekrefter transportkvitteringen?", k=5).json()[
+        "results"
+    ]
+    for result in results:
+        start, end = result["best_sentence"]
+        sentence = result["text"][start:end]
+        assert sentence == sentence.strip() and len(sentence.split()) >= 3
+    top = results[0]["text"][slice(*results[0]["best_sentence"])]
+    assert top.startswith("Transportkvitteringen er ebXML-lagets bekreftelse på at meldingen")
+
+
 def test_pdf_results_link_to_their_page_and_others_to_their_section(live_server: str):
     results = get(live_server, "/api/search", q="applikasjonskvittering", k=20).json()["results"]
     pdf = next(r for r in results if r["source"].endswith(".pdf"))

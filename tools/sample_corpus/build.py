@@ -28,8 +28,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 META_KEYS = ("title", "doc_type", "publisher", "date", "language")
-GROUPS = {"referansearkitektur": "Referansearkitektur", "standarder": "Standarder",
-          "erfaringer": "Erfaringer"}
+GROUPS = {
+    "referansearkitektur": "Referansearkitektur",
+    "standarder": "Standarder",
+    "erfaringer": "Erfaringer",
+}
 # Heading sizes stay >= 1.12 x body (10.5 pt) and tables use 9.5 pt or less, so the PDF ingester
 # can tell headings from body text by font size.
 PDF_SIZES = {1: 19.0, 2: 15.0, 3: 13.0}
@@ -130,8 +133,9 @@ def table_layout(pdf: FPDF, rows: list[list[str]]) -> tuple[float, list[float]]:
     for size in (9.5, 8.5, 7.5):
         pdf.set_font("DejaVu", "B", size)
         width = pdf.get_string_width
-        least = [max(width(word) for cell in col for word in [*cell.split(), ""]) + 4
-                 for col in cols]
+        least = [
+            max(width(word) for cell in col for word in [*cell.split(), ""]) + 4 for col in cols
+        ]
         if sum(least) <= pdf.epw:
             break
     spare = max(pdf.epw - sum(least), 0)
@@ -170,8 +174,12 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
                     write(par, block.text)
             for n, item in enumerate(block.items, start=1):
                 mark = "•" if block.kind == "bullets" else f"{n}."
-                with region.paragraph(indent=7, bullet_string=mark, bullet_r_margin=2,
-                                      bottom_margin=2.6 if n == len(block.items) else 1) as par:
+                with region.paragraph(
+                    indent=7,
+                    bullet_string=mark,
+                    bullet_r_margin=2,
+                    bottom_margin=2.6 if n == len(block.items) else 1,
+                ) as par:
                     write(par, item)
             continue
         if region is not None:
@@ -196,8 +204,13 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
             size, widths = table_layout(pdf, block.rows)
             pdf.set_font("DejaVu", "", size)
             style = FontFace(emphasis="BOLD", fill_color=(226, 232, 240))
-            with pdf.table(col_widths=widths, line_height=size * 0.53, padding=1.4,
-                           text_align="LEFT", headings_style=style) as table:
+            with pdf.table(
+                col_widths=widths,
+                line_height=size * 0.53,
+                padding=1.4,
+                text_align="LEFT",
+                headings_style=style,
+            ) as table:
                 for row in block.rows:
                     cells = table.row()
                     for cell in row:
@@ -252,19 +265,29 @@ def render_docx(meta: dict, blocks: list[Block], out: Path) -> None:
 
 
 def inline_html(text: str) -> str:
-    return "".join(f"<strong>{html.escape(part)}</strong>" if bold else html.escape(part)
-                   for part, bold in segments(text))
+    return "".join(
+        f"<strong>{html.escape(part)}</strong>" if bold else html.escape(part)
+        for part, bold in segments(text)
+    )
 
 
 def _links(*pairs: tuple[str, str]) -> str:
     return "".join(f'<li><a href="/{href}">{label}</a></li>' for href, label in pairs)
 
 
-MENU = _links(("", "Forsiden"), ("referansearkitektur/", "Referansearkitektur"),
-              ("standarder/", "Standarder"), ("erfaringer/", "Erfaringer"), ("om-oss/", "Om oss"))
-RELATED = _links(("referansearkitektur/", "Oversikt over referansearkitekturen"),
-                 ("standarder/", "Nasjonale standarder for e-helse"),
-                 ("erfaringer/", "Erfaringer fra kommunene"), ("ordliste/", "Ordliste for e-helse"))
+MENU = _links(
+    ("", "Forsiden"),
+    ("referansearkitektur/", "Referansearkitektur"),
+    ("standarder/", "Standarder"),
+    ("erfaringer/", "Erfaringer"),
+    ("om-oss/", "Om oss"),
+)
+RELATED = _links(
+    ("referansearkitektur/", "Oversikt over referansearkitekturen"),
+    ("standarder/", "Nasjonale standarder for e-helse"),
+    ("erfaringer/", "Erfaringer fra kommunene"),
+    ("ordliste/", "Ordliste for e-helse"),
+)
 # Site chrome around the article is deliberate: the HTML ingester has to strip it.
 PAGE = """<!DOCTYPE html>
 <html lang="{language}">
@@ -302,15 +325,26 @@ def render_html(meta: dict, blocks: list[Block], out: Path) -> None:
             body.append(f"<{tag}>\n{items}\n</{tag}>")
         elif block.kind == "table":
             head = "".join(f'<th scope="col">{inline_html(cell)}</th>' for cell in block.rows[0])
-            rows = "".join("\n<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in row) + "</tr>"
-                           for row in block.rows[1:])
+            rows = "".join(
+                "\n<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in row) + "</tr>"
+                for row in block.rows[1:]
+            )
             body.append(f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{rows}\n</tbody></table>")
     lead = next((plain(b.text) for b in blocks if b.kind == "paragraph" and not b.italic), "")
     description = lead if len(lead) <= 160 else lead[:157].rsplit(" ", 1)[0] + " …"
     escaped = {key: html.escape(str(value)) for key, value in meta.items()}
-    out.write_text(PAGE.format(**escaped, description=html.escape(description), menu=MENU,
-                               label=GROUPS[meta["group"]], body="\n".join(body), related=RELATED,
-                               updated=meta["date"].strftime("%d.%m.%Y")), encoding="utf-8")
+    out.write_text(
+        PAGE.format(
+            **escaped,
+            description=html.escape(description),
+            menu=MENU,
+            label=GROUPS[meta["group"]],
+            body="\n".join(body),
+            related=RELATED,
+            updated=meta["date"].strftime("%d.%m.%Y"),
+        ),
+        encoding="utf-8",
+    )
 
 
 def build(source: Path) -> Path:
@@ -330,10 +364,11 @@ def build(source: Path) -> Path:
         meta["date"] = date.fromisoformat(str(meta["date"])[:10])
     out = ROOT / "corpus" / meta["group"] / f"{source.stem}.{meta['format']}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    render(meta, parse_body(text[match.end():]), out)  # type: ignore[union-attr]
-    Path(f"{out}.meta.yaml").write_text(yaml.safe_dump(
-        {key: meta[key] for key in META_KEYS}, allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+    render(meta, parse_body(text[match.end() :]), out)  # type: ignore[union-attr]
+    Path(f"{out}.meta.yaml").write_text(
+        yaml.safe_dump({key: meta[key] for key in META_KEYS}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     return out
 
 

@@ -127,3 +127,22 @@ def write_corpus(root: Path) -> Path:
     write_docx(root / "standarder" / "knutepunkt.docx")
     write_pdf(root / "erfaringer" / "e-resept.pdf", PDF_PAGES)
     return root
+
+
+def write_pdf_with_table(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    """A page with a sentence, a table drawn cell by cell and another sentence."""
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 11)
+    pdf.multi_cell(0, 6, "Tabellen viser innstillingene for meldingstjeneren.")
+    pdf.ln(4)
+    with pdf.table(col_widths=(30, 60, 30), first_row_as_headings=False) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, "Avvik fra innstillingene avtales med Norsk helsenett.")
+    pdf.output(str(path))
+    return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdf
@@ -17,6 +18,48 @@ from ingest.models import Block
 _PAGE_NUMBER = re.compile(r"^(side\s+)?\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE)
 _LIST_START = re.compile(r"^([•\-–*]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.:!?)]$")
+MIN_COLUMNS = 3  # fewer aligned text starts are as likely a bold word in a sentence
+COLUMN_TOLERANCE = 1.5  # points
+
+
+@dataclass
+class _Line:
+    """One line of extracted text. pypdf gives a table row, wrapped cells included, as one
+    line; its pieces then start at the columns' x positions."""
+
+    text: str
+    size: float
+    cells: dict[float, list[str]] = field(default_factory=dict)  # x of a piece -> its texts
+
+    @property
+    def columns(self) -> tuple[float, ...]:
+        return tuple(sorted(self.cells))
+
+    def row_text(self) -> str:
+        return " | ".join(" ".join(" ".join(self.cells[x]).split()) for x in self.columns)
+
+
+def _aligned(a: _Line, b: _Line) -> bool:
+    return (
+        len(a.columns) >= MIN_COLUMNS
+        and len(a.columns) == len(b.columns)
+        and all(abs(x - y) <= COLUMN_TOLERANCE for x, y in zip(a.columns, b.columns, strict=True))
+    )
+
+
+def _mark_table_rows(lines: list[_Line]) -> list[tuple[str, float, bool]]:
+    """(text, size, is table row) per line. Consecutive lines whose pieces start at the same
+    three or more x positions are rows of a table: their cells are joined with " | ", so a
+    row reads as one record instead of running into the next row's words."""
+    rows = [
+        (i > 0 and _aligned(line, lines[i - 1]))
+        or (i + 1 < len(lines) and _aligned(line, lines[i + 1]))
+        for i, line in enumerate(lines)
+    ]
+    return [
+        (line.row_text() if row else line.text, line.size, row)
+        for line, row in zip(lines, rows, strict=True)
+    ]
 
 
 def _open(path: Path) -> pypdf.PdfReader:
@@ -34,47 +77,54 @@ def _open(path: Path) -> pypdf.PdfReader:
     return reader
 
 
-def _lines_of_page(page: pypdf.PageObject) -> list[tuple[str, float]]:
-    """The page's text lines with the font size most of each line is drawn in.
+def _lines_of_page(page: pypdf.PageObject) -> list[tuple[str, float, bool]]:
+    """The page's text lines with the font size most of each line is drawn in, and whether
+    the line is a table row.
 
     The visitor sees the same text pieces that make up pypdf's extracted text, so joining them
-    gives the lines while keeping each piece's size (a line may mix bold and plain runs)."""
-    lines: list[tuple[str, float]] = []
+    gives the lines while keeping each piece's size (a line may mix bold and plain runs) and
+    where it starts."""
+    lines: list[_Line] = []
     parts: list[str] = []
     sizes: Counter[float] = Counter()
+    cells: dict[float, list[str]] = {}
 
     def end_line() -> None:
         line = " ".join("".join(parts).split())
         if line:
-            lines.append((line, sizes.most_common(1)[0][0] if sizes else 0.0))
+            size = sizes.most_common(1)[0][0] if sizes else 0.0
+            lines.append(_Line(line, size, dict(cells)))
         parts.clear()
         sizes.clear()
+        cells.clear()
 
     def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
         scaled = round(size * (abs(tm[3] * cm[3]) or 1.0), 1)
+        x = round(tm[4] * cm[0] + cm[4], 1)
         for index, piece in enumerate(text.split("\n")):
             if index:
                 end_line()
             parts.append(piece)
             if piece.strip():
                 sizes[scaled] += len(piece.strip())
+                cells.setdefault(x, []).append(piece)
 
     page.extract_text(visitor_text=visit)
     end_line()
-    return lines
+    return _mark_table_rows(lines)
 
 
-def _page_lines(reader: pypdf.PdfReader) -> list[list[tuple[str, float]]]:
+def _page_lines(reader: pypdf.PdfReader) -> list[list[tuple[str, float, bool]]]:
     return [_lines_of_page(page) for page in reader.pages]
 
 
-def _running_lines(pages: list[list[tuple[str, float]]]) -> set[str]:
+def _running_lines(pages: list[list[tuple[str, float, bool]]]) -> set[str]:
     """Lines repeated at the top or bottom of many pages: headers and footers."""
     if len(pages) < 3:
         return set()
     edges = Counter()
     for lines in pages:
-        for text, _ in {*lines[:2], *lines[-2:]}:
+        for text, _, _ in {*lines[:2], *lines[-2:]}:
             edges[re.sub(r"\d+", "#", text)] += 1
     return {text for text, count in edges.items() if count >= max(3, len(pages) // 2)}
 
@@ -91,13 +141,13 @@ def extract_pdf(path: Path) -> Extracted:
     running = _running_lines(pages)
     weights = Counter()
     for lines in pages:
-        for text, size in lines:
+        for text, size, _ in lines:
             weights[size] += len(text)
     body_size = weights.most_common(1)[0][0]
     if body_size == 0.0:  # no size information at all: keep the text, skip heading detection
         body_size = float("inf")
     heading_sizes = sorted(
-        {s for lines in pages for _, s in lines if s >= body_size * 1.12}, reverse=True
+        {s for lines in pages for _, s, _ in lines if s >= body_size * 1.12}, reverse=True
     )
 
     meta: dict[str, str] = {}
@@ -111,8 +161,8 @@ def extract_pdf(path: Path) -> Extracted:
     trail = HeadingTrail()
     for page_number, lines in enumerate(pages, start=1):
         kept = [
-            (text, size)
-            for text, size in lines
+            (text, size, row)
+            for text, size, row in lines
             if re.sub(r"\d+", "#", text) not in running and not _PAGE_NUMBER.match(text)
         ]
         blocks.extend(_page_blocks(page_number, kept, heading_sizes, trail, meta))
@@ -121,23 +171,34 @@ def extract_pdf(path: Path) -> Extracted:
 
 def _page_blocks(
     page_number: int,
-    lines: list[tuple[str, float]],
+    lines: list[tuple[str, float, bool]],
     heading_sizes: list[float],
     trail: HeadingTrail,
     meta: dict[str, str],
 ) -> list[Block]:
-    """Paragraphs and headings of one page; the largest text on page 1 is the title."""
+    """Paragraphs, tables and headings of one page; the largest text on page 1 is the title.
+    A table is one block with a line per row, as in the other formats."""
     blocks: list[Block] = []
     paragraph: list[str] = []
-    widths = sorted(len(text) for text, _ in lines) or [0]
+    table: list[str] = []
+    widths = sorted(len(text) for text, _, row in lines if not row) or [0]
     full_width = widths[int(len(widths) * 0.8)]
 
     def flush() -> None:
-        if paragraph:
-            blocks.append(Block(text=" ".join(paragraph), page=page_number, headings=trail.path))
-            paragraph.clear()
+        for lines_of_block, separator in ((paragraph, " "), (table, "\n")):
+            if lines_of_block:
+                text = separator.join(lines_of_block)
+                blocks.append(Block(text=text, page=page_number, headings=trail.path))
+                lines_of_block.clear()
 
-    for text, size in _merge_wrapped_headings(lines, heading_sizes):
+    for text, size, row in _merge_wrapped_headings(lines, heading_sizes):
+        if row:
+            if paragraph:
+                flush()
+            table.append(text)
+            continue
+        if table:
+            flush()
         if size in heading_sizes:
             flush()
             level = heading_sizes.index(size) + 1
@@ -161,15 +222,16 @@ def _page_blocks(
 
 
 def _merge_wrapped_headings(
-    lines: list[tuple[str, float]], heading_sizes: list[float]
-) -> list[tuple[str, float]]:
+    lines: list[tuple[str, float, bool]], heading_sizes: list[float]
+) -> list[tuple[str, float, bool]]:
     """Join consecutive heading lines of one size: a long heading wraps over two lines.
-    Long lines in a heading size are body text in a large font, not headings."""
-    merged: list[tuple[str, float]] = []
-    for text, size in lines:
-        is_heading = size in heading_sizes and len(text) < 150
+    Long lines in a heading size are body text in a large font, not headings, and so are
+    table rows."""
+    merged: list[tuple[str, float, bool]] = []
+    for text, size, row in lines:
+        is_heading = not row and size in heading_sizes and len(text) < 150
         if is_heading and merged and merged[-1][1] == size:
-            merged[-1] = (f"{merged[-1][0]} {text}", size)
+            merged[-1] = (f"{merged[-1][0]} {text}", size, False)
         else:
-            merged.append((text, size if is_heading else 0.0))
+            merged.append((text, size if is_heading else 0.0, row))
     return merged

@@ -11,7 +11,15 @@ from ingest.extract.html import extract_html
 from ingest.extract.markdown import extract_markdown
 from ingest.extract.pdf import extract_pdf
 from ingest.load import load_document
-from tests.documents import HTML, MARKDOWN, PDF_PAGES, write_docx, write_encrypted_pdf, write_pdf
+from tests.documents import (
+    HTML,
+    MARKDOWN,
+    PDF_PAGES,
+    write_docx,
+    write_encrypted_pdf,
+    write_pdf,
+    write_pdf_with_table,
+)
 
 
 def body_blocks(extracted):
@@ -98,6 +106,21 @@ def test_pdf_keeps_page_numbers_and_headings_and_drops_running_footer(tmp_path: 
     assert responsibility.page == 4
     assert responsibility.headings == ("4 Ansvar",)
     assert not any("Side " in b.text for b in extracted.blocks)
+
+
+def test_pdf_table_rows_stay_rows_with_their_cells_apart(tmp_path: Path):
+    rows = [
+        ("Parameter", "Betydning", "Verdi"),
+        ("Retries", "Nye sendeforsøk", "3"),
+        ("RetryInterval", "Tid mellom forsøk", "2 timer"),
+    ]
+    extracted = extract_pdf(write_pdf_with_table(tmp_path / "tabell.pdf", rows))
+    assert [b.text for b in extracted.blocks] == [
+        "Tabellen viser innstillingene for meldingstjeneren.",
+        "Parameter | Betydning | Verdi\nRetries | Nye sendeforsøk | 3\n"
+        "RetryInterval | Tid mellom forsøk | 2 timer",
+        "Avvik fra innstillingene avtales med Norsk helsenett.",
+    ]
 
 
 def test_encrypted_pdf_is_reported_as_such(tmp_path: Path):

@@ -145,15 +145,17 @@ def evaluate(
     judge = RelevanceJudge(searcher)
     answerable = [(q, judge.relevant_chunk_ids(q)) for q in questions if q.relevant]
     report = EvalReport(missing_quotes=[q.id for q, ids in answerable if not ids])
-    hybrid_hits: dict[str, list[Hit]] = {}  # reused for the answer rate, as `ask` ranks so too
+    # Reused for the answer rate, since `ask` ranks the same way; by position, as question ids
+    # need not be unique.
+    hybrid_hits: list[list[Hit] | None] = [None] * len(answerable)
     for mode in modes:
         firsts, ndcgs, timings = [], [], []
-        for question, relevant_ids in answerable:
+        for position, (question, relevant_ids) in enumerate(answerable):
             started = time.perf_counter()
             hits = searcher.search(question.question, k=CUTOFF, mode=mode)
             timings.append((time.perf_counter() - started) * 1000)
             if mode is Mode.HYBRID:
-                hybrid_hits[question.id] = hits
+                hybrid_hits[position] = hits
             flags = [h.chunk.chunk_id in relevant_ids for h in hits]
             firsts.append(flags.index(True) + 1 if True in flags else None)
             ndcgs.append(_ndcg(flags, len(relevant_ids)))
@@ -178,8 +180,8 @@ def evaluate(
         ) / len(unanswerable)
     if answerable:
         report.answered = sum(
-            policy.admits(_evidence(searcher, q.question, hybrid_hits.get(q.id)))
-            for q, _ in answerable
+            policy.admits(_evidence(searcher, q.question, hits))
+            for (q, _), hits in zip(answerable, hybrid_hits, strict=True)
         ) / len(answerable)
     return report
 

@@ -69,3 +69,20 @@ def test_eval_scores_a_question_whose_passage_ranks_first(
     assert lexical.recall_at_1 == lexical.mrr_at_10 == lexical.ndcg_at_10 == 1.0
     assert report.unanswerable == 1 and report.declined == 1.0
     assert report.missing_quotes == []
+
+
+@pytest.mark.slow
+def test_answer_rate_counts_each_question_even_when_ids_repeat(
+    small_corpus: Path, tmp_path: Path, embedder
+):
+    build_index(small_corpus, tmp_path / "index", embedder)
+    relevant = [{"doc": "standarder/meldinger.md", "quote": "Utskrivningsrapporten sendes"}]
+    rows = [
+        {"id": "q1", "question": "Når sendes utskrivningsrapporten?", "relevant": relevant},
+        {"id": "q1", "question": "Hvem vant sjakk-VM i 1972?", "relevant": relevant},
+    ]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    searcher = Searcher(current_generation(tmp_path / "index"), embedder)
+    report = evaluate(searcher, read_questions(questions), modes=(Mode.HYBRID,))
+    assert report.answered == 0.5

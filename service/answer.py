@@ -21,6 +21,8 @@ PASSAGES_CONSIDERED = 5  # of which the best are read for evidence and sentences
 MAX_SENTENCES = 3
 MAX_ANSWER_WORDS = 90
 MIN_ANSWER_WORDS = 5  # shorter sentences are fragments out of context
+# MAX_ANSWER_WORDS also bounds one sentence: a longer "sentence" is a table or list that lost
+# its line breaks in extraction, and quoting it whole is no answer.
 
 
 # Questions whose answer is a quantity, a price, a duration or a year.
@@ -117,7 +119,7 @@ def compose_answer(
         (hit, hit.chunk.text[start:end], similarity)
         for hit in hits[:PASSAGES_CONSIDERED]
         for start, end, similarity in hit.sentences
-        if len(hit.chunk.text[start:end].split()) >= MIN_ANSWER_WORDS
+        if MIN_ANSWER_WORDS <= len(hit.chunk.text[start:end].split()) <= MAX_ANSWER_WORDS
     ]
     if not candidates:
         return ComposedAnswer(NOT_FOUND, False, [(n, h) for n, h in enumerate(hits[:3], start=1)])

@@ -12,7 +12,15 @@ from index.lexical import tokenize
 from index.search import Hit
 from index.sentences import chunk_sentences
 from ingest.models import Chunk, Document, DocumentMeta
-from service.answer import NOT_FOUND, Evidence, EvidencePolicy, compose_answer, evidence_of
+from service.answer import (
+    MAX_ANSWER_WORDS,
+    MAX_SENTENCES,
+    NOT_FOUND,
+    Evidence,
+    EvidencePolicy,
+    compose_answer,
+    evidence_of,
+)
 
 VOCABULARY: dict[str, int] = {}
 
@@ -113,6 +121,15 @@ def test_answer_sentences_are_quoted_from_the_passages_they_cite():
     for sentence, n in re.findall(r"(.+?) \[(\d+)\]\s*", composed.text):
         assert sentence.strip() in cited[int(n)].chunk.text
     assert "Transportkvitteringen bekrefter" in composed.text
+
+
+def test_a_run_on_sentence_longer_than_an_answer_is_never_quoted():
+    run_on = " ".join(["Kvitteringen sendes til avsender"] * 30) + "."
+    passages = [hit(1, run_on, 0.9), *PASSAGES]
+    composed = answer("Hvem sendes kvitteringen til?", passages)
+    assert composed.found
+    assert run_on not in composed.text
+    assert len(composed.text.split()) <= MAX_ANSWER_WORDS + MAX_SENTENCES  # words and markers
 
 
 def test_weak_evidence_gives_no_answer_but_the_closest_passages():

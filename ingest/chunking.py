@@ -18,7 +18,7 @@ from ingest.sentences import SENTENCE_BREAK
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "6"
+INGEST_VERSION = "7"
 CHARS_PER_WORD = 7
 
 

@@ -16,6 +16,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 _ATX_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _DIAGRAM_FENCE = re.compile(r"^\s*(```|~~~)\s*(mermaid|plantuml|puml|dot|graphviz)\b", re.I)
+# Jekyll sites draw diagrams from raw HTML: <div class="mermaid">graph LR ...</div>
+_DIAGRAM_HTML = re.compile(r"^\s*<(div|pre)\b[^>]*\bclass=[\"'][^\"']*\b(mermaid|plantuml)\b", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NOISE_LINE = re.compile(r"^\s*(\{:.*\}|\{%.*%\}|\[\^?[^\]]+\]:\s+\S+.*)\s*$")
@@ -64,6 +66,7 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
     pending: list[str] = []
     pending_kind = "paragraph"
     in_fence = skip_fence = False
+    diagram_end: str | None = None  # the closing tag of the raw HTML diagram being skipped
 
     def flush() -> None:
         nonlocal pending
@@ -76,6 +79,16 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
 
     body = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL)
     for line in body.splitlines():
+        if diagram_end is not None:
+            if diagram_end in line.lower():
+                diagram_end = None
+            continue
+        diagram = _DIAGRAM_HTML.match(line)
+        if diagram:
+            flush()
+            closing = f"</{diagram.group(1).lower()}>"
+            diagram_end = None if closing in line.lower() else closing
+            continue
         if _FENCE.match(line):
             flush()
             if not in_fence:

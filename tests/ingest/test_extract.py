@@ -68,10 +68,12 @@ def test_markdown_code_is_kept_but_diagram_source_is_not(tmp_path: Path):
     path = tmp_path / "flyt.md"
     path.write_text(
         "## Flyt\n\n```mermaid\ngraph LR\n  A-->B\n```\n\n```json\n"
-        '{"resourceType": "Patient"}\n```\n'
+        '{"resourceType": "Patient"}\n```\n\n'
+        '<div class="mermaid">\ngraph LR\n  C-->D\n</div>\n\n'
+        "<div class='mermaid'>sequenceDiagram</div>\n\nMeldingen sendes.\n"
     )
     texts = [b.text for b in body_blocks(extract_markdown(path))]
-    assert texts == ['{"resourceType": "Patient"}']
+    assert texts == ['{"resourceType": "Patient"}', "Meldingen sendes."]
 
 
 def test_html_keeps_main_text_and_drops_navigation_chrome(tmp_path: Path):

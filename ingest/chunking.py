@@ -18,8 +18,14 @@ from ingest.sentences import SENTENCE_BREAK
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "7"
+INGEST_VERSION = "8"
 CHARS_PER_WORD = 7
+# A piece is a run of letters (camelCase split), a number or a punctuation mark. The model's
+# tokens per piece are nearly the same for prose, JSON and tables (median 1.45, p95 1.8 on
+# public-docs), unlike its tokens per word (p95 4.0). Prose has about 1.15 pieces per word, so
+# 1.2 pieces count as a word: prose is still measured by its words.
+_PIECE = re.compile(r"[A-ZÆØÅ]?[a-zæøå]+|[A-ZÆØÅ]+(?![a-zæøå])|\d+|[^\w\s]")
+PIECES_PER_WORD = 1.2
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,11 @@ class _Unit:
 
 
 def _size(text: str) -> int:
-    """Length in words, where dense text (JSON, code, long identifiers) counts one word per
-    7 characters: it costs the model far more tokens per word than prose does."""
-    return max(len(text.split()), len(text) // CHARS_PER_WORD)
+    """Length in words, where dense text (JSON, code, tables, long identifiers) counts by its
+    pieces or one word per 7 characters: it costs the model far more tokens per word than
+    prose does, and a chunk must fit the model's 512-token window."""
+    pieces = int(len(_PIECE.findall(text)) / PIECES_PER_WORD)
+    return max(len(text.split()), len(text) // CHARS_PER_WORD, pieces)
 
 
 def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:

@@ -83,3 +83,15 @@ def test_dense_text_like_json_is_measured_by_characters_so_chunks_fit_the_model(
     chunks = chunk_document(document, ChunkingConfig(max_words=100, overlap_words=0))
     assert len(chunks) > 1
     assert all(len(c.text) <= 100 * 7 for c in chunks)
+
+
+def test_punctuation_heavy_text_is_measured_by_pieces_and_prose_by_words():
+    pretty_json = "\n".join(['  "resourceType": "AuditEvent",'] * 60)  # 120 words, 600 pieces
+    prose = sentences(9, "Denne")  # 72 words of ordinary prose
+    document = make_document(
+        [Block(pretty_json, headings=("JSON",)), Block(prose, headings=("Tekst",))]
+    )
+    chunks = chunk_document(document, ChunkingConfig(max_words=100, overlap_words=0))
+    json_chunks = [c for c in chunks if c.headings == ("JSON",)]
+    assert len(json_chunks) >= 5  # 600 pieces at 1.2 a word, 100 words a chunk
+    assert [c.text for c in chunks if c.headings == ("Tekst",)] == [prose]

@@ -18,7 +18,7 @@ from ingest.sentences import SENTENCE_BREAK
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "8"
+INGEST_VERSION = "9"
 CHARS_PER_WORD = 7
 # A piece is a run of letters (camelCase split), a number or a punctuation mark. The model's
 # tokens per piece are nearly the same for prose, JSON and tables (median 1.45, p95 1.8 on

@@ -146,3 +146,20 @@ def write_pdf_with_table(path: Path, rows: list[tuple[str, ...]]) -> Path:
     pdf.multi_cell(0, 6, "Avvik fra innstillingene avtales med Norsk helsenett.")
     pdf.output(str(path))
     return path
+
+
+def write_pdf_with_list(path: Path, items: list[str], after: str) -> Path:
+    """A bulleted list with hanging indents (wrapped lines start past the bullet), then a
+    paragraph at the left margin."""
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 11)
+    with pdf.text_columns() as region:
+        for item in items:
+            with region.paragraph(indent=7, bullet_string="•", bullet_r_margin=2) as paragraph:
+                paragraph.write(text=item)
+        with region.paragraph() as paragraph:
+            paragraph.write(text=after)
+    pdf.output(str(path))
+    return path

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pypdf
 from pypdf.errors import PdfReadError
@@ -16,7 +17,7 @@ from ingest.extract.headings import HeadingTrail
 from ingest.models import Block
 
 _PAGE_NUMBER = re.compile(r"^(side\s+)?\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE)
-_LIST_START = re.compile(r"^([•\-–*]|\d+[.)])\s+")
+_LIST_START = re.compile(r"^([•\-–*]|\d{1,2}[.)])\s+")  # "2024. " is a year, not an item
 _SENTENCE_END = re.compile(r"[.:!?)]$")
 MIN_COLUMNS = 3  # fewer aligned text starts are as likely a bold word in a sentence
 COLUMN_TOLERANCE = 1.5  # points
@@ -47,8 +48,17 @@ def _aligned(a: _Line, b: _Line) -> bool:
     )
 
 
-def _mark_table_rows(lines: list[_Line]) -> list[tuple[str, float, bool]]:
-    """(text, size, is table row) per line. Consecutive lines whose pieces start at the same
+class _Text(NamedTuple):
+    """A line as the block builder reads it."""
+
+    text: str
+    size: float
+    is_row: bool = False  # a table row, its cells joined with " | "
+    left: float = 0.0  # x where the line's text starts
+
+
+def _mark_table_rows(lines: list[_Line]) -> list[_Text]:
+    """The lines as _Text. Consecutive lines whose pieces start at the same
     three or more x positions are rows of a table: their cells are joined with " | ", so a
     row reads as one record instead of running into the next row's words."""
     rows = [
@@ -57,7 +67,7 @@ def _mark_table_rows(lines: list[_Line]) -> list[tuple[str, float, bool]]:
         for i, line in enumerate(lines)
     ]
     return [
-        (line.row_text() if row else line.text, line.size, row)
+        _Text(line.row_text() if row else line.text, line.size, row, min(line.cells, default=0.0))
         for line, row in zip(lines, rows, strict=True)
     ]
 
@@ -77,7 +87,7 @@ def _open(path: Path) -> pypdf.PdfReader:
     return reader
 
 
-def _lines_of_page(page: pypdf.PageObject) -> list[tuple[str, float, bool]]:
+def _lines_of_page(page: pypdf.PageObject) -> list[_Text]:
     """The page's text lines with the font size most of each line is drawn in, and whether
     the line is a table row.
 
@@ -114,17 +124,17 @@ def _lines_of_page(page: pypdf.PageObject) -> list[tuple[str, float, bool]]:
     return _mark_table_rows(lines)
 
 
-def _page_lines(reader: pypdf.PdfReader) -> list[list[tuple[str, float, bool]]]:
+def _page_lines(reader: pypdf.PdfReader) -> list[list[_Text]]:
     return [_lines_of_page(page) for page in reader.pages]
 
 
-def _running_lines(pages: list[list[tuple[str, float, bool]]]) -> set[str]:
+def _running_lines(pages: list[list[_Text]]) -> set[str]:
     """Lines repeated at the top or bottom of many pages: headers and footers."""
     if len(pages) < 3:
         return set()
     edges = Counter()
     for lines in pages:
-        for text, _, _ in {*lines[:2], *lines[-2:]}:
+        for text in {line.text for line in (*lines[:2], *lines[-2:])}:
             edges[re.sub(r"\d+", "#", text)] += 1
     return {text for text, count in edges.items() if count >= max(3, len(pages) // 2)}
 
@@ -141,13 +151,14 @@ def extract_pdf(path: Path) -> Extracted:
     running = _running_lines(pages)
     weights = Counter()
     for lines in pages:
-        for text, size, _ in lines:
-            weights[size] += len(text)
+        for line in lines:
+            weights[line.size] += len(line.text)
     body_size = weights.most_common(1)[0][0]
     if body_size == 0.0:  # no size information at all: keep the text, skip heading detection
         body_size = float("inf")
     heading_sizes = sorted(
-        {s for lines in pages for _, s, _ in lines if s >= body_size * 1.12}, reverse=True
+        {line.size for lines in pages for line in lines if line.size >= body_size * 1.12},
+        reverse=True,
     )
 
     meta: dict[str, str] = {}
@@ -161,9 +172,9 @@ def extract_pdf(path: Path) -> Extracted:
     trail = HeadingTrail()
     for page_number, lines in enumerate(pages, start=1):
         kept = [
-            (text, size, row)
-            for text, size, row in lines
-            if re.sub(r"\d+", "#", text) not in running and not _PAGE_NUMBER.match(text)
+            line
+            for line in lines
+            if re.sub(r"\d+", "#", line.text) not in running and not _PAGE_NUMBER.match(line.text)
         ]
         blocks.extend(_page_blocks(page_number, kept, heading_sizes, trail, meta))
     return Extracted(blocks=blocks, meta=meta, page_count=len(pages))
@@ -171,7 +182,7 @@ def extract_pdf(path: Path) -> Extracted:
 
 def _page_blocks(
     page_number: int,
-    lines: list[tuple[str, float, bool]],
+    lines: list[_Text],
     heading_sizes: list[float],
     trail: HeadingTrail,
     meta: dict[str, str],
@@ -181,7 +192,7 @@ def _page_blocks(
     blocks: list[Block] = []
     paragraph: list[str] = []
     table: list[str] = []
-    widths = sorted(len(text) for text, _, row in lines if not row) or [0]
+    widths = sorted(len(line.text) for line in lines if not line.is_row) or [0]
     full_width = widths[int(len(widths) * 0.8)]
 
     def flush() -> None:
@@ -191,7 +202,8 @@ def _page_blocks(
                 blocks.append(Block(text=text, page=page_number, headings=trail.path))
                 lines_of_block.clear()
 
-    for text, size, row in _merge_wrapped_headings(lines, heading_sizes):
+    item_left: float | None = None  # where the open list item's marker stands
+    for text, size, row, left in _merge_wrapped_headings(lines, heading_sizes):
         if row:
             if paragraph:
                 flush()
@@ -211,6 +223,14 @@ def _page_blocks(
             continue
         if _LIST_START.match(text):
             flush()
+            item_left = left
+        elif not paragraph:
+            item_left = None
+        elif item_left is not None and left <= item_left + COLUMN_TOLERANCE:
+            # A list item's wrapped lines are indented past its marker; a line that starts
+            # at the marker or left of it is the paragraph after the list.
+            flush()
+            item_left = None
         paragraph.append(text)
         # A short line closes its paragraph when it ends a sentence or a list item (list items
         # often have no final punctuation).
@@ -221,17 +241,15 @@ def _page_blocks(
     return blocks
 
 
-def _merge_wrapped_headings(
-    lines: list[tuple[str, float, bool]], heading_sizes: list[float]
-) -> list[tuple[str, float, bool]]:
+def _merge_wrapped_headings(lines: list[_Text], heading_sizes: list[float]) -> list[_Text]:
     """Join consecutive heading lines of one size: a long heading wraps over two lines.
     Long lines in a heading size are body text in a large font, not headings, and so are
     table rows."""
-    merged: list[tuple[str, float, bool]] = []
-    for text, size, row in lines:
-        is_heading = not row and size in heading_sizes and len(text) < 150
-        if is_heading and merged and merged[-1][1] == size:
-            merged[-1] = (f"{merged[-1][0]} {text}", size, False)
+    merged: list[_Text] = []
+    for line in lines:
+        is_heading = not line.is_row and line.size in heading_sizes and len(line.text) < 150
+        if is_heading and merged and merged[-1].size == line.size:
+            merged[-1] = merged[-1]._replace(text=f"{merged[-1].text} {line.text}")
         else:
-            merged.append((text, size if is_heading else 0.0, row))
+            merged.append(line._replace(size=line.size if is_heading else 0.0))
     return merged

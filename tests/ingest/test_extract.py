@@ -18,6 +18,7 @@ from tests.documents import (
     write_docx,
     write_encrypted_pdf,
     write_pdf,
+    write_pdf_with_list,
     write_pdf_with_table,
 )
 
@@ -123,6 +124,17 @@ def test_pdf_table_rows_stay_rows_with_their_cells_apart(tmp_path: Path):
         "RetryInterval | Tid mellom forsøk | 2 timer",
         "Avvik fra innstillingene avtales med Norsk helsenett.",
     ]
+
+
+def test_pdf_paragraph_after_a_list_is_not_glued_to_the_last_item(tmp_path: Path):
+    items = [
+        "Meldingen er kommet frem til mottakers meldingstjener.",
+        "meldingen er lagret hos mottaker og vil bli levert videre til fagsystemet når mottakeren"
+        " henter den fra køen sin neste gang den ser etter nye meldinger i løpet av dagen",
+    ]
+    after = "Transportkvitteringen bekrefter ikke at meldingen er lest av helsepersonell."
+    extracted = extract_pdf(write_pdf_with_list(tmp_path / "liste.pdf", items, after))
+    assert [b.text for b in extracted.blocks] == [*(f"• {item}" for item in items), after]
 
 
 def test_encrypted_pdf_is_reported_as_such(tmp_path: Path):

@@ -589,13 +589,18 @@ function resultCard(result, { headingLevel = "h3", idPrefix }) {
   );
 }
 
-// Show "Vis mer" only where the clamp actually cuts text.
+// Show "Vis mer" only where the clamp actually cuts text, and open a passage at once when the
+// clamp would hide the sentence closest to the question.
 function measureClamps(root) {
   window.requestAnimationFrame(() => {
     for (const passage of root.querySelectorAll(".passage")) {
       const button = passage.parentElement.querySelector(".more");
       if (!button || button.getAttribute("aria-expanded") === "true") continue;
       button.hidden = passage.scrollHeight <= passage.clientHeight + 2;
+      const best = passage.querySelector(".best");
+      if (!button.hidden && best && best.getBoundingClientRect().bottom > passage.getBoundingClientRect().bottom + 1) {
+        button.click();
+      }
     }
   });
 }

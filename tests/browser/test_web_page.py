@@ -204,6 +204,28 @@ def test_query_words_are_highlighted_where_the_server_marked_them(
         assert best == " ".join(result["text"][start:end].split())
 
 
+def test_a_passage_opens_by_itself_when_its_closest_sentence_is_below_the_fold(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    query = "Hva bekrefter transportkvitteringen?"
+    expected = api_search(api, query)["results"]
+    open_page(page, live_server)
+
+    search(page, query)
+
+    items = result_items(page)
+    deep = [i for i, r in enumerate(expected) if r["best_sentence"][0] > 450]
+    assert deep, "the query should have hits whose closest sentence starts deep in the passage"
+    for i in range(len(expected)):
+        passage = items.nth(i).locator(".passage")
+        best_bottom = items.nth(i).locator(".best").bounding_box()
+        box = passage.bounding_box()
+        assert best_bottom["y"] + best_bottom["height"] <= box["y"] + box["height"] + 1
+    for i in deep:
+        expect(items.nth(i).locator(".more")).to_have_text("Vis mindre")
+    expect(items.nth(0).locator(".passage")).to_have_class(re.compile(r"\bclamped\b"))
+
+
 def test_asking_shows_an_answer_whose_markers_lead_to_the_listed_citations(
     page, live_server: str, api: httpx.Client
 ) -> None:

@@ -198,9 +198,7 @@ def build_index(
         report.chunk_count = write_store(partial / STORE_FILE, documents)
         write_dense(partial / DENSE_FILE, vectors)
         write_sentences(partial, sentence_vectors, spans)
-        LexicalIndex.build([lexical_text(d, c) for d, chunks in documents for c in chunks]).save(
-            partial / LEXICAL_DIR
-        )
+        LexicalIndex.build([lexical_text(d, c) for d, c in chunks]).save(partial / LEXICAL_DIR)
         glossary.save(partial)
         report.document_count = len(documents)
         Manifest(

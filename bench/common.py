@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.build import IngestReport, build_index
 from index.embedder import DEFAULT_MODEL, Embedder, resolve_model_path
-from index.generation import require_current
+from index.generation import no_usable_index, usable_generations
 from index.passages import passage_text
 from index.search import Searcher
 from ingest.models import Chunk, Document
@@ -84,7 +84,10 @@ def ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder) -> IngestRepor
 
 
 def open_searcher(index_dir: Path, embedder: Embedder) -> Searcher:
-    return Searcher(require_current(index_dir), embedder)
+    rejected: dict[tuple[str, int], str] = {}
+    for generation, _ in usable_generations(index_dir, rejected):
+        return Searcher(generation.directory, embedder)
+    raise no_usable_index(index_dir, rejected)
 
 
 def all_chunks(searcher: Searcher) -> list[tuple[Document, Chunk]]:

@@ -4,8 +4,9 @@ or failed (with reasons), chunk count, chunk length in words, chunks longer than
 navigation is gone. With --questions FILE it also reports retrieval metrics.
 
 The dataset is ingested through a mirror of symlinks under var/bench/public-docs/corpus with the
-same paths, so that the dataset's own notes (SOURCES.md) are not indexed as a document. Any
-dataset document that Refark's discovery would skip is listed in the output.
+same paths, so that the dataset's own notes (SOURCES.md) are not indexed as a document. The links
+point out of the mirror, so the ingest follows them (`follow_symlinks`, which a real corpus never
+needs). Any dataset document that Refark's discovery would skip is listed in the output.
 """
 
 from __future__ import annotations
@@ -21,15 +22,17 @@ from common import (
     BENCH_VAR,
     MODEL_WINDOW,
     Distribution,
+    LineProgress,
     TokenCounter,
     all_chunks,
     histogram,
-    ingest,
     load_embedder,
+    log,
     open_searcher,
     shared_datasets,
 )
 
+from index.build import build_index
 from index.embedder import DEFAULT_MODEL
 from ingest.discover import FORMATS, discover
 from ingest.metadata import sidecar_path
@@ -88,7 +91,7 @@ def build_mirror(documents: dict[str, Path]) -> None:
 
 
 def print_discovery(root: Path, documents: dict[str, Path]) -> None:
-    seen = {f.source for f in discover(CORPUS_DIR)}
+    seen = {f.source for f in discover(CORPUS_DIR, follow_symlinks=True)}
     skipped = sorted(s for s in documents if s not in seen)
     unsupported = sorted(
         p.relative_to(root).as_posix()
@@ -137,7 +140,11 @@ def main() -> int:
     print_discovery(root, documents)
 
     embedder = load_embedder(args.model)
-    report = ingest(CORPUS_DIR, INDEX_DIR, embedder)
+    # common.ingest reads a corpus as users' corpora are read: links out of it are skipped.
+    log(f"Ingesting the mirror {CORPUS_DIR} into {INDEX_DIR}, following its links ...")
+    report = build_index(
+        CORPUS_DIR, INDEX_DIR, embedder, progress=LineProgress(), follow_symlinks=True
+    )
     searcher = open_searcher(INDEX_DIR, embedder)
     chunks = all_chunks(searcher)
     print_documents(

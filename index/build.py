@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,17 +12,20 @@ from typing import Protocol
 
 import numpy as np
 
-from index.dense import DENSE_FILE, DenseIndex, write_dense
+from index.dense import DenseIndex, write_dense
 from index.embedder import Embedder
 from index.embedding_cache import EmbeddingCache, text_key
 from index.generation import (
+    Generation,
     Manifest,
     current_generation,
     ingest_lock,
-    new_generation_dir,
+    new_generation,
+    prune,
     publish,
+    usable_generations,
 )
-from index.glossary import Glossary, read_glossary_source
+from index.glossary import Glossary, GlossaryError, read_glossary_source
 from index.lexical import LEXICAL_VERSION, LexicalIndex
 from index.passages import lexical_text, passage_text
 from index.sentences import (
@@ -29,15 +34,18 @@ from index.sentences import (
     chunk_sentences,
     write_sentences,
 )
-from index.store import STORE_FILE, ChunkStore, write_store
+from index.store import ChunkStore, write_store
 from ingest.chunking import ChunkingConfig, chunk_document, chunker_signature
-from ingest.discover import discover
+from ingest.discover import scan_corpus
 from ingest.extract import ExtractionError
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.load import load_document
 from ingest.models import Chunk, Document
 
-LEXICAL_DIR = "lexical"
 CACHE_FILE = "embedding-cache.sqlite"
+CACHE_SLICE = 256  # texts embedded between cache writes
+
+logger = logging.getLogger("refark.index")
 
 
 class Progress(Protocol):
@@ -75,20 +83,26 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class _Previous:
-    """What the current generation offers for reuse."""
+    """What the newest generation that verifies offers for reuse. A damaged one offers
+    nothing: its documents are read anew, and the embedding cache spares the model."""
 
     manifest: Manifest | None
     store: ChunkStore | None
     doc_ids: dict[str, str]  # source -> doc_id
+    is_current: bool = False  # False when `current` is missing or damaged: publish anyway
 
     @classmethod
     def of(cls, index_dir: Path) -> _Previous:
-        previous = current_generation(index_dir)
-        if previous is None:
-            return cls(None, None, {})
-        store = ChunkStore(previous / STORE_FILE)
-        doc_ids = {e.document.source: e.document.doc_id for e in store.catalog()}
-        return cls(Manifest.read(previous), store, doc_ids)
+        for generation, manifest in usable_generations(index_dir):
+            store = ChunkStore(generation.store_path)
+            try:
+                doc_ids = {e.document.source: e.document.doc_id for e in store.catalog()}
+            except sqlite3.DatabaseError as error:
+                logger.warning("Hopper over %s: %s", generation.name, error)
+                continue
+            is_current = generation.directory == current_generation(index_dir)
+            return cls(manifest, store, doc_ids, is_current)
+        return cls(None, None, {})
 
     def reusable(self, source: str, file_hash: str, chunker: str) -> bool:
         m = self.manifest
@@ -110,11 +124,16 @@ def _collect(
     chunking: ChunkingConfig,
     progress: Progress,
     report: IngestReport,
+    limits: IngestLimits,
+    follow_symlinks: bool,
 ) -> list[tuple[Document, list[Chunk]]]:
-    """Every readable document with its chunks: reused when unchanged, else extracted anew."""
+    """Every readable document with its chunks: reused when unchanged, else extracted anew.
+    Files skipped unread (links out of the corpus, over the size limit) count as failed."""
     chunker = chunker_signature(chunking)
     known = previous.manifest.documents if previous.manifest else {}
-    files = discover(corpus_dir)
+    scan = scan_corpus(corpus_dir, limits, follow_symlinks)
+    report.failed.update(scan.skipped)
+    files = scan.files
     progress.start("filer", len(files))
     documents = []
     for file in files:
@@ -123,7 +142,7 @@ def _collect(
             report.unchanged.append(file.source)
         else:
             try:
-                document = load_document(file)
+                document = load_document(file, limits)
             except ExtractionError as error:
                 report.failed[file.source] = str(error)
             else:
@@ -141,8 +160,11 @@ def build_index(
     embedder: Embedder,
     progress: Progress | None = None,
     chunking: ChunkingConfig | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Ingest `corpus_dir` into a new generation under `index_dir` and make it current.
+    Only files inside `corpus_dir` are read unless `follow_symlinks` trusts every link in it.
 
     Nothing is published when nothing changed. Raises NothingToIndex when not one document
     could be read."""
@@ -154,14 +176,17 @@ def build_index(
     with ingest_lock(index_dir):
         report = IngestReport()
         previous = _Previous.of(index_dir)
-        glossary = Glossary(tuple(tuple(g) for g in read_glossary_source(corpus_dir)))
-        documents = _collect(corpus_dir, previous, chunking, progress, report)
+        glossary = _read_glossary(corpus_dir, report)
+        documents = _collect(
+            corpus_dir, previous, chunking, progress, report, limits, follow_symlinks
+        )
         if not documents:
             raise NothingToIndex("Ingen dokumenter kunne leses; indeksen er ikke endret.")
 
         manifest = previous.manifest
         if (
-            manifest is not None
+            previous.is_current
+            and manifest is not None
             and manifest.model == embedder.model_id
             and manifest.glossary == glossary.fingerprint()
             and manifest.lexical_version == LEXICAL_VERSION
@@ -172,6 +197,7 @@ def build_index(
             report.document_count = manifest.document_count
             report.chunk_count = manifest.chunk_count
             report.generation = str(current_generation(index_dir))
+            prune(index_dir)  # an ingest killed after publishing left one generation too many
             report.seconds = time.perf_counter() - started
             return report
 
@@ -180,7 +206,7 @@ def build_index(
             [(row, *span) for row, (_, c) in enumerate(chunks) for span in chunk_sentences(c)],
             dtype=np.int32,
         ).reshape(-1, 3)
-        cache = EmbeddingCache(index_dir / CACHE_FILE, embedder.model_id, embedder.dimension)
+        cache = _open_cache(index_dir / CACHE_FILE, embedder)
         try:
             vectors, report.chunks_embedded = _embed(
                 [passage_text(d, c) for d, c in chunks], embedder, cache, progress, "tekstbiter"
@@ -194,14 +220,17 @@ def build_index(
             )
         finally:
             cache.close()
-        number, partial = new_generation_dir(index_dir)
-        report.chunk_count = write_store(partial / STORE_FILE, documents)
-        write_dense(partial / DENSE_FILE, vectors)
-        write_sentences(partial, sentence_vectors, spans)
-        LexicalIndex.build([lexical_text(d, c) for d, c in chunks]).save(partial / LEXICAL_DIR)
-        glossary.save(partial)
+        number, partial = new_generation(index_dir)
+        report.chunk_count = write_store(partial.store_path, documents)
+        write_dense(partial.dense_path, vectors)
+        write_sentences(
+            partial.sentence_vectors_path, partial.sentence_spans_path, sentence_vectors, spans
+        )
+        lexical = LexicalIndex.build([lexical_text(d, c) for d, c in chunks])
+        lexical.save(partial.lexical_dir)
+        glossary.save(partial.glossary_path)
         report.document_count = len(documents)
-        Manifest(
+        manifest = Manifest(
             generation=number,
             model=embedder.model_id,
             dimension=embedder.dimension,
@@ -215,9 +244,10 @@ def build_index(
             glossary=glossary.fingerprint(),
             lexical_version=LEXICAL_VERSION,
             sentence_version=SENTENCE_VERSION,
-        ).write(partial)
+        )
+        partial.seal(manifest)
         _verify(partial, report.chunk_count, len(spans), embedder.dimension)
-        report.generation = str(publish(index_dir, partial, number))
+        report.generation = str(publish(index_dir, partial, number).directory)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report
@@ -234,24 +264,52 @@ def _embed(
     texts embedded anew."""
     keys = [text_key(t) for t in texts]
     known = cache.get_many(keys)
-    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
+    missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
     progress.start(stage, len(missing))
-    if missing:
-        fresh = embedder.embed_passages(list(missing.values()), on_batch=progress.advance)
-        new = dict(zip(missing, fresh, strict=True))
+    # Cached slice by slice: an interrupted ingest keeps what it embedded, and the next one
+    # starts where it stopped.
+    for start in range(0, len(missing), CACHE_SLICE):
+        part = dict(missing[start : start + CACHE_SLICE])
+        fresh = embedder.embed_passages(list(part.values()), on_batch=progress.advance)
+        new = dict(zip(part, fresh, strict=True))
         cache.put_many(new)
         known.update(new)
     matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, embedder.dimension))
     return matrix.astype(np.float32), len(missing)
 
 
-def _verify(directory: Path, chunk_count: int, sentence_count: int, dimension: int) -> None:
+def _read_glossary(corpus_dir: Path, report: IngestReport) -> Glossary:
+    """The corpus's glossary; a broken one is reported like a failed file and searches go
+    without query expansion until it is fixed, rather than the whole ingest failing."""
+    try:
+        return Glossary(tuple(tuple(g) for g in read_glossary_source(corpus_dir)))
+    except GlossaryError as error:
+        source, _, reason = str(error).partition(": ")
+        report.failed[source] = reason
+        return Glossary()
+
+
+def _open_cache(path: Path, embedder: Embedder) -> EmbeddingCache:
+    """The embedding cache; a damaged one is moved aside and started afresh, since it only
+    saves time and must never stop an ingest."""
+    try:
+        return EmbeddingCache(path, embedder.model_id, embedder.dimension)
+    except sqlite3.DatabaseError as error:
+        aside = path.with_name(f"{path.name}.skadet-{int(time.time())}")
+        logger.warning("Innbyggingsbufferen %s er skadet (%s); flyttet til %s", path, error, aside)
+        path.rename(aside)
+        return EmbeddingCache(path, embedder.model_id, embedder.dimension)
+
+
+def _verify(generation: Generation, chunk_count: int, sentence_count: int, dimension: int) -> None:
     """Open what was written the way the service will, before anyone is pointed at it."""
-    dense = DenseIndex(directory / DENSE_FILE)
+    generation.verify()
+    dense = DenseIndex(generation.dense_path)
     if dense.size != chunk_count or dense.dimension != dimension:
         raise RuntimeError(f"Ny indeks er ufullstendig: {dense.size} vektorer, {chunk_count} biter")
-    if SentenceIndex(directory).size != sentence_count:
+    sentences = SentenceIndex(generation.sentence_vectors_path, generation.sentence_spans_path)
+    if sentences.size != sentence_count:
         raise RuntimeError("Ny indeks er ufullstendig: setningsvektorene mangler")
-    if len(ChunkStore(directory / STORE_FILE).row_doc_ids()) != chunk_count:
+    if len(ChunkStore(generation.store_path).row_doc_ids()) != chunk_count:
         raise RuntimeError("Ny indeks er ufullstendig: tekstlageret mangler biter")
-    LexicalIndex.load(directory / LEXICAL_DIR)
+    LexicalIndex.load(generation.lexical_dir)

@@ -7,8 +7,6 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-DENSE_FILE = "dense.faiss"
-
 
 def write_dense(path: Path, vectors: np.ndarray) -> None:
     index = faiss.IndexFlatIP(vectors.shape[1])
@@ -19,7 +17,9 @@ def write_dense(path: Path, vectors: np.ndarray) -> None:
 
 class DenseIndex:
     def __init__(self, path: Path) -> None:
-        self._index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        # MMAP_IFC maps a flat index's vectors from the file (plain MMAP copies them), so the
+        # workers of `refark serve --workers N` share one copy in the page cache.
+        self._index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
 
     @property
     def size(self) -> int:

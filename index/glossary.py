@@ -12,9 +12,10 @@ from pathlib import Path
 import yaml
 
 from index.lexical import tokenize
+from ingest.metadata import NoAliasLoader
 
 GLOSSARY_SOURCE = "ordliste.yaml"
-GLOSSARY_FILE = "glossary.json"
+MAX_GLOSSARY_BYTES = 1024 * 1024  # thousands of term groups; past it, a mistake or an attack
 
 
 class GlossaryError(ValueError):
@@ -25,9 +26,13 @@ def read_glossary_source(corpus_dir: Path) -> list[list[str]]:
     path = corpus_dir / GLOSSARY_SOURCE
     if not path.is_file():
         return []
+    if not path.resolve().is_relative_to(corpus_dir.resolve()):
+        raise GlossaryError(f"{GLOSSARY_SOURCE}: symbolsk lenke ut av korpusmappen; hoppet over")
+    if path.stat().st_size > MAX_GLOSSARY_BYTES:
+        raise GlossaryError(f"{GLOSSARY_SOURCE}: større enn {MAX_GLOSSARY_BYTES // 1024} KB")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as error:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=NoAliasLoader) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise GlossaryError(f"{GLOSSARY_SOURCE}: ugyldig YAML ({error})") from error
     if not isinstance(data, list) or not all(isinstance(group, list) for group in data):
         raise GlossaryError(f"{GLOSSARY_SOURCE}: forventet en liste av lister med begreper")
@@ -39,14 +44,13 @@ class Glossary:
     groups: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
-    def load(cls, generation_dir: Path) -> Glossary:
-        path = generation_dir / GLOSSARY_FILE
+    def load(cls, path: Path) -> Glossary:
         if not path.is_file():
             return cls()
         return cls(tuple(tuple(g) for g in json.loads(path.read_text(encoding="utf-8"))))
 
-    def save(self, generation_dir: Path) -> None:
-        (generation_dir / GLOSSARY_FILE).write_text(
+    def save(self, path: Path) -> None:
+        path.write_text(
             json.dumps([list(g) for g in self.groups], ensure_ascii=False), encoding="utf-8"
         )
 

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import LEXICAL_DIR
-from index.dense import DENSE_FILE, DenseIndex
+from index.dense import DenseIndex
 from index.embedder import Embedder
 from index.fusion import top_rows, weighted_fusion
-from index.generation import Manifest
+from index.generation import Generation
 from index.glossary import Glossary
 from index.lexical import LexicalIndex, tokenize
 from index.sentences import SentenceIndex, SentenceScores, combined_dense
-from index.store import STORE_FILE, ChunkStore
+from index.store import ChunkStore
 from ingest.models import Chunk, Document
 
 CANDIDATES_PER_LEG = 50
@@ -80,19 +79,22 @@ class Searcher:
     """An open, read-only generation. Cheap to query from many threads at once."""
 
     def __init__(self, generation_dir: Path, embedder: Embedder) -> None:
+        generation = Generation(generation_dir)
         self.directory = generation_dir
-        self.manifest = Manifest.read(generation_dir)
+        self.manifest = generation.read_manifest()
         if self.manifest.model != embedder.model_id:
             raise ModelMismatch(
                 f"Indeksen er laget med modellen {self.manifest.model}, men {embedder.model_id} "
                 "er lastet. Kjør `refark ingest` på nytt for å bygge indeksen med denne modellen."
             )
         self._embedder = embedder
-        self.store = ChunkStore(generation_dir / STORE_FILE)
-        self._dense = DenseIndex(generation_dir / DENSE_FILE)
-        self._sentences = SentenceIndex(generation_dir)
-        self._lexical = LexicalIndex.load(generation_dir / LEXICAL_DIR)
-        self.glossary = Glossary.load(generation_dir)
+        self.store = ChunkStore(generation.store_path)
+        self._dense = DenseIndex(generation.dense_path)
+        self._sentences = SentenceIndex(
+            generation.sentence_vectors_path, generation.sentence_spans_path
+        )
+        self._lexical = LexicalIndex.load(generation.lexical_dir)
+        self.glossary = Glossary.load(generation.glossary_path)
         self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
         position = {doc_id: i for i, doc_id in enumerate(self.documents)}
         # Each chunk row's document as a position in self.documents, so that a filter is

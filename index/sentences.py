@@ -15,8 +15,6 @@ from index.dense import DenseIndex, write_dense
 from ingest.models import Chunk
 from ingest.sentences import sentence_spans
 
-SENTENCE_VECTORS = "sentences.faiss"
-SENTENCE_SPANS = "sentences.npy"  # one (chunk row, start, end) per vector, in row order
 # Bump when the sentences of a chunk change (splitter, MIN_WORDS): the next ingest then
 # writes a new generation even if no document changed.
 SENTENCE_VERSION = "1"
@@ -28,9 +26,12 @@ def chunk_sentences(chunk: Chunk) -> list[tuple[int, int]]:
     return sentence_spans(chunk.text, MIN_WORDS)
 
 
-def write_sentences(directory: Path, vectors: np.ndarray, spans: np.ndarray) -> None:
-    write_dense(directory / SENTENCE_VECTORS, vectors)
-    np.save(directory / SENTENCE_SPANS, spans.astype(np.int32).reshape(-1, 3))
+def write_sentences(
+    vectors_path: Path, spans_path: Path, vectors: np.ndarray, spans: np.ndarray
+) -> None:
+    """`spans` holds one (chunk row, start, end) per vector, in row order."""
+    write_dense(vectors_path, vectors)
+    np.save(spans_path, spans.astype(np.int32).reshape(-1, 3))
 
 
 def combined_dense(chunk_scores: np.ndarray, best_sentence: np.ndarray) -> np.ndarray:
@@ -69,11 +70,13 @@ class SentenceIndex:
     """The sentence vectors of one generation. A generation written before sentences were
     indexed has none: every chunk then ranks by its own vector, as it did then."""
 
-    def __init__(self, directory: Path) -> None:
-        vectors = directory / SENTENCE_VECTORS
-        self._dense = DenseIndex(vectors) if vectors.exists() else None
-        spans = directory / SENTENCE_SPANS
-        self._spans = np.load(spans) if spans.exists() else np.zeros((0, 3), dtype=np.int32)
+    def __init__(self, vectors_path: Path, spans_path: Path) -> None:
+        self._dense = DenseIndex(vectors_path) if vectors_path.exists() else None
+        self._spans = (
+            np.load(spans_path, mmap_mode="r")
+            if spans_path.exists()
+            else np.zeros((0, 3), dtype=np.int32)
+        )
 
     @property
     def size(self) -> int:

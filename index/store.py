@@ -13,8 +13,6 @@ from pathlib import Path
 
 from ingest.models import Block, Chunk, Document, DocumentMeta
 
-STORE_FILE = "chunks.sqlite"
-
 
 @dataclass(frozen=True)
 class CatalogEntry:

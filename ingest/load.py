@@ -7,17 +7,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.discover import SourceFile
+from ingest.discover import SourceFile, read_failure
 from ingest.extract import Extracted, ExtractionError
 from ingest.extract.docx import extract_docx
 from ingest.extract.html import extract_html
 from ingest.extract.markdown import extract_markdown
 from ingest.extract.pdf import extract_pdf
 from ingest.extract.text import extract_text
+from ingest.limits import DEFAULT_LIMITS, IngestLimits, grouped
 from ingest.metadata import read_sidecar, resolve_meta
-from ingest.models import Document
+from ingest.models import BLOCK_SEPARATOR, Document
 
-EXTRACTORS: dict[str, Callable[[Path], Extracted]] = {
+EXTRACTORS: dict[str, Callable[[Path, IngestLimits], Extracted]] = {
     "pdf": extract_pdf,
     "markdown": extract_markdown,
     "html": extract_html,
@@ -32,24 +33,36 @@ def doc_id_for(source: str) -> str:
     return f"{slug}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:6]}"
 
 
-def load_document(file: SourceFile) -> Document:
+def _text_length(extracted: Extracted) -> int:
+    blocks = extracted.blocks
+    return sum(len(block.text) for block in blocks) + len(BLOCK_SEPARATOR) * (len(blocks) - 1)
+
+
+def load_document(file: SourceFile, limits: IngestLimits = DEFAULT_LIMITS) -> Document:
     """Raises ExtractionError with a reason a maintainer can act on."""
     try:
-        extracted = EXTRACTORS[file.file_format](file.path)
-        sidecar = read_sidecar(file.path)
+        extracted = EXTRACTORS[file.file_format](file.path, limits)
+        sidecar = read_sidecar(file.path, limits)
     except ExtractionError:
         raise
+    except OSError as error:  # e.g. deleted between discovery and reading
+        raise ExtractionError(read_failure(error)) from error
     except Exception as error:  # any parser bug must cost one file, not the whole ingest
         raise ExtractionError(
             f"uventet feil ved lesing: {type(error).__name__}: {error}"
         ) from error
     if not any(not block.is_heading for block in extracted.blocks):
         raise ExtractionError("fant ingen tekst i dokumentet")
+    if (length := _text_length(extracted)) > limits.max_document_chars:
+        raise ExtractionError(
+            f"teksten er {grouped(length)} tegn, over grensen på "
+            f"{grouped(limits.max_document_chars)} tegn"
+        )
     return Document(
         doc_id=doc_id_for(file.source),
         source=file.source,
         file_format=file.file_format,
-        meta=resolve_meta(Path(file.source), extracted.meta, sidecar),
+        meta=resolve_meta(Path(file.source), extracted.meta, sidecar, limits),
         blocks=extracted.blocks,
         file_hash=file.file_hash,
         page_count=extracted.page_count,

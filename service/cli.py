@@ -61,21 +61,30 @@ def _engine(settings: Settings):
     return Engine(settings)
 
 
+# Exit statuses of `refark ingest` (documented in README.md, "Kommandolinje").
+INGEST_OK = 0  # every file was read
+INGEST_NOTHING_BUILT = 1  # no document could be read: the index is as it was
+INGEST_SOME_FAILED = 23  # the index was built or kept, but some files were not read (as rsync)
+INGEST_BUSY = 75  # another ingest holds the index directory: try again later (EX_TEMPFAIL)
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     corpus = Path(args.corpus_dir) if args.corpus_dir else settings.corpus_dir
     bars = _Bars()
     try:
-        report = _engine(settings).reingest(corpus, progress=bars)
+        report = _engine(settings).reingest(
+            corpus, progress=bars, follow_symlinks=args.follow_symlinks
+        )
     except NothingToIndex as error:
-        bars.close()
         print(f"Feil: {error}", file=sys.stderr)
-        return 1
+        return INGEST_NOTHING_BUILT
     except IngestBusy as error:
         print(f"Feil: {error}", file=sys.stderr)
-        return 2
-    bars.close()
+        return INGEST_BUSY
+    finally:
+        bars.close()
     print_report(report)
-    return 0
+    return INGEST_SOME_FAILED if report.failed else INGEST_OK
 
 
 def _check_query(text: str) -> str | None:
@@ -127,20 +136,62 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.main import create_app
 
     settings = settings.model_copy(
-        update={"host": args.host or settings.host, "port": args.port or settings.port}
+        update={
+            "host": args.host or settings.host,
+            "port": args.port or settings.port,
+            "workers": settings.workers if args.workers is None else args.workers,
+        }
     )
-    engine = _engine(settings)
+    if settings.workers < 1:
+        print("Feil: --workers må være minst 1.", file=sys.stderr)
+        return 2
+    engine = None
     if current_generation(settings.index_dir) is None:
         print(f"Ingen indeks i {settings.index_dir}: leser inn {settings.corpus_dir} først.")
+        engine = _engine(settings)
         bars = _Bars()
         try:
             print_report(engine.reingest(progress=bars))
         except NothingToIndex as error:
             print(f"Advarsel: {error} Tjenesten starter uten indeks.", file=sys.stderr)
         bars.close()
-    app = create_app(settings, engine)
+    if settings.workers > 1:
+        del engine  # each worker loads its own model; free the one the first ingest used
+        _serve_workers(settings)
+        return 0
+    app = create_app(settings, engine or _engine(settings))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
+
+
+# A worker that loads torch and the model while the machine is busy can miss uvicorn's default
+# 5 s health ping and be killed and restarted in a loop; a hung worker is still replaced.
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
+def _serve_workers(settings: Settings) -> None:
+    """`settings.workers` processes on one listening socket. uvicorn starts each worker as a
+    fresh interpreter that imports the app factory, so the command-line options travel as the
+    REFARK_* variables its Settings reads. Every worker opens the current generation itself
+    (memory-mapped, so the index pages are shared) and follows later generations on its own."""
+    import os
+
+    import uvicorn
+
+    os.environ.update(
+        REFARK_HOST=settings.host,
+        REFARK_PORT=str(settings.port),
+        REFARK_INDEX_DIR=str(settings.index_dir),
+    )
+    uvicorn.run(
+        "service.main:app_from_environment",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+    )
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -175,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = with_index(commands.add_parser("ingest", help="les inn dokumenter og bygg indeksen"))
     ingest.add_argument("corpus_dir", nargs="?", help="korpusmappe (standard: REFARK_CORPUS_DIR)")
+    ingest.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="les også filer og mapper som symbolske lenker peker på utenfor korpusmappen "
+        "(bare for et speil du stoler på)",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     search = with_index(commands.add_parser("search", help="søk etter avsnitt"))
@@ -193,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = with_index(commands.add_parser("serve", help="start nettsiden og API-et"))
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="antall arbeidsprosesser; hver laster modellen (standard: REFARK_WORKERS, ellers 1)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     evaluation = with_index(commands.add_parser("eval", help="mål søkekvaliteten"))

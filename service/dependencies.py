@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the engine and settings stored on the app at start-up."""
+"""FastAPI dependencies: the engine and settings stored on the app at start-up.
+
+They are `async` so FastAPI resolves them on the event loop: a sync dependency takes a worker
+thread, and /readyz must answer while every worker thread is busy with searches."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from service.engine import Engine
 from service.settings import Settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings

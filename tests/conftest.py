@@ -60,6 +60,7 @@ class RunningServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = settings.base_url
+        self.engine = engine
 
     def __enter__(self) -> RunningServer:
         self.thread.start()
@@ -81,6 +82,8 @@ def serve(
     index_dir: Path, embedder: Embedder, corpus_dir: Path = SAMPLE_CORPUS, **overrides: object
 ) -> RunningServer:
     port = free_port()
+    # Tests send many requests from one address; the rate limit has tests of its own.
+    overrides.setdefault("rate_limit", 0)
     settings = Settings(
         index_dir=index_dir,
         corpus_dir=corpus_dir,

@@ -13,6 +13,7 @@ from docx.text.paragraph import Paragraph
 
 from ingest.extract import Extracted, ExtractionError
 from ingest.extract.headings import HeadingTrail
+from ingest.limits import DEFAULT_LIMITS, IngestLimits, human_size
 from ingest.models import Block
 
 _HEADING_STYLE = re.compile(r"^(?:Heading|Overskrift)\s*(\d)$", re.IGNORECASE)
@@ -40,8 +41,28 @@ def _table_text(table: Table) -> str:
     return "\n".join(rows)
 
 
-def extract_docx(path: Path) -> Extracted:
+def _check_archive(path: Path, limits: IngestLimits) -> None:
+    """Refuse a zip bomb from the archive's directory, before anything is unpacked. The sizes
+    there are binding: Python's zipfile stops a part at the size its entry declares."""
+    with zipfile.ZipFile(path) as archive:
+        entries = archive.infolist()
+    unpacked = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
+    if unpacked > limits.max_unpacked_bytes:
+        raise ExtractionError(
+            f"Word-filen pakkes ut til {human_size(unpacked)}, over grensen på "
+            f"{human_size(limits.max_unpacked_bytes)} (zip-bombe?)"
+        )
+    if unpacked > limits.max_compression_ratio * max(packed, 1):
+        raise ExtractionError(
+            f"Word-filen pakkes ut til {unpacked // max(packed, 1)} ganger sin egen størrelse "
+            "(zip-bombe?)"
+        )
+
+
+def extract_docx(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted:
     try:
+        _check_archive(path, limits)
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ExtractionError(f"kan ikke lese Word-filen ({error})") from error

@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup, Tag
 from ingest.extract import Extracted
 from ingest.extract.headings import HeadingTrail
 from ingest.extract.text import read_text_file
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.models import Block
 
 _CHROME_TAGS = (
@@ -81,8 +82,8 @@ def _main_content(soup: BeautifulSoup) -> Tag:
     return soup.body or soup
 
 
-def extract_html(path: Path) -> Extracted:
-    soup = BeautifulSoup(read_text_file(path), "lxml")
+def extract_html(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted:
+    soup = BeautifulSoup(read_text_file(path, limits), "lxml")
     meta: dict[str, str] = {}
     if soup.title and soup.title.string:
         meta["title"] = _clean(soup.title.string)

@@ -5,52 +5,80 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
-from ingest.extract import Extracted, ExtractionError
+from ingest.extract import Extracted
 from ingest.extract.headings import HeadingTrail
 from ingest.extract.text import read_text_file
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
+from ingest.metadata import load_yaml, scalar_fields
 from ingest.models import Block
 
+# Every expression here runs on lines of any length that anyone may write, so none may take
+# more than linear time: no two adjacent quantifiers that can trade characters, and no scan
+# from each of many openers to the end of a line that has no closer.
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_ATX_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# The closing #s are cut in Python (see _heading_text): `(.*?)\s*#*\s*$` is cubic on spaces.
+_ATX_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _DIAGRAM_FENCE = re.compile(r"^\s*(```|~~~)\s*(mermaid|plantuml|puml|dot|graphviz)\b", re.I)
 # Jekyll sites draw diagrams from raw HTML: <div class="mermaid">graph LR ...</div>
 _DIAGRAM_HTML = re.compile(r"^\s*<(div|pre)\b[^>]*\bclass=[\"'][^\"']*\b(mermaid|plantuml)\b", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_TABLE_RULE = re.compile(r"^\s*(?:\|\s*)?:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*(?:\|\s*)?$")
 _NOISE_LINE = re.compile(r"^\s*(\{:.*\}|\{%.*%\}|\[\^?[^\]]+\]:\s+\S+.*)\s*$")
+
+
+# `<!--.*?-->` alone tries every `<!--` of a line against the rest of it. An opener with no
+# closer after it means no later opener has one either, so the second branch takes the rest
+# (of the line, or with DOTALL of the text) as it is: same result, linear time.
+_COMMENT = re.compile(r"(?P<comment><!--.*?-->)|<!--.*")
+_COMMENT_BLOCK = re.compile(_COMMENT.pattern, re.DOTALL)
+# The same for emphasis: an opening * with no closing * after it on the line has none later.
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)(?:(?P<inner>.+?)(?<!\s)\*(?!\w)|.*)")
+# Link text, image text and URLs stop at the next `[`, and template tags at the next opener of
+# their kind: each scan ends where the next one starts. Only nested or unclosed brackets read
+# differently from a scan to the first closer (`[a [b](u)` keeps `[a `).
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^)\[]*\)")
+_LINK = re.compile(r"\[([^\[\]]+)\]\([^)\[]*\)")
+_REFERENCE_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
+_TEMPLATE = re.compile(r"\{%(?:(?!\{%).)*?%\}|\{\{(?:(?!\{\{).)*?\}\}|\{:[^{}]*\}")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+# Linear as it is: a ** with no closing ** after it on its line is the last one there.
+_STRONG = re.compile(r"(\*\*|__)(.+?)\1")
+_CODE = re.compile(r"`([^`]*)`")
+
+
+def _without_comments(text: str, pattern: re.Pattern[str] = _COMMENT) -> str:
+    return pattern.sub(lambda m: "" if m["comment"] else m[0], text)
 
 
 def strip_inline(text: str) -> str:
     """Markdown inline syntax to the plain words a reader sees."""
-    text = re.sub(r"<!--.*?-->", "", text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|\{:[^}]*\}", "", text)
-    text = re.sub(r"</?[a-zA-Z][^>]*>", " ", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)", r"\1", text)
-    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = _without_comments(text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REFERENCE_LINK.sub(r"\1", text)
+    text = _TEMPLATE.sub("", text)
+    text = _TAG.sub(" ", text)
+    text = _STRONG.sub(r"\2", text)
+    text = _EMPHASIS.sub(lambda m: m[0] if m["inner"] is None else m["inner"], text)
+    text = _CODE.sub(r"\1", text)
     return " ".join(text.split())
 
 
-def split_front_matter(source: str) -> tuple[dict[str, str], str]:
+def _heading_text(rest: str) -> str:
+    """A heading's text without its optional closing #s: `## Tittel ##` → `Tittel`."""
+    return rest.rstrip().rstrip("#").rstrip()
+
+
+def split_front_matter(
+    source: str, limits: IngestLimits = DEFAULT_LIMITS
+) -> tuple[dict[str, str], str]:
     match = _FRONT_MATTER.match(source)
     if not match:
         return {}, source
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as error:
-        raise ExtractionError(f"ugyldig YAML i front matter: {error}") from error
-    if not isinstance(data, dict):
-        return {}, source[match.end() :]
-    meta = {
-        str(k): str(v) for k, v in data.items() if v is not None and not isinstance(v, dict | list)
-    }
-    return meta, source[match.end() :]
+    data = load_yaml(match.group(1), "front matter", limits)
+    # Not a mapping: a thematic break (---) that opens the text, not front matter.
+    return (scalar_fields(data) if isinstance(data, dict) else {}), source[match.end() :]
 
 
 def _table_row(line: str) -> str:
@@ -77,7 +105,7 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
                 blocks.append(Block(text=text.strip(), headings=trail.path))
         pending = []
 
-    body = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL)
+    body = _without_comments(body, _COMMENT_BLOCK)
     for line in body.splitlines():
         if diagram_end is not None:
             if diagram_end in line.lower():
@@ -104,7 +132,7 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
         heading = _ATX_HEADING.match(line)
         if heading:
             flush()
-            level, text = len(heading.group(1)), strip_inline(heading.group(2))
+            level, text = len(heading.group(1)), strip_inline(_heading_text(heading.group(2)))
             if level == 1 and title is None and not blocks and not trail.path:
                 title = text
                 continue
@@ -140,8 +168,8 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
     return blocks, title
 
 
-def extract_markdown(path: Path) -> Extracted:
-    meta, body = split_front_matter(read_text_file(path))
+def extract_markdown(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted:
+    meta, body = split_front_matter(read_text_file(path, limits), limits)
     blocks, title = parse_markdown(body)
     if title and "title" not in meta:
         meta["title"] = title

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pypdf
-from pypdf.errors import PdfReadError
+from pypdf.errors import EmptyFileError, PdfReadError
 
 from ingest.extract import Extracted, ExtractionError
 from ingest.extract.headings import HeadingTrail
+from ingest.limits import DEFAULT_LIMITS, IngestLimits, grouped
 from ingest.models import Block
 
 _PAGE_NUMBER = re.compile(r"^(side\s+)?\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE)
@@ -75,6 +76,10 @@ def _mark_table_rows(lines: list[_Line]) -> list[_Text]:
 def _open(path: Path) -> pypdf.PdfReader:
     try:
         reader = pypdf.PdfReader(str(path))
+    except EmptyFileError as error:
+        raise ExtractionError("PDF-filen er tom (0 byte)") from error
+    except FileNotFoundError:
+        raise  # not a broken PDF: the loader names it
     except (PdfReadError, OSError, ValueError) as error:
         raise ExtractionError(f"ødelagt eller uleselig PDF ({error})") from error
     if reader.is_encrypted:
@@ -124,8 +129,20 @@ def _lines_of_page(page: pypdf.PageObject) -> list[_Text]:
     return _mark_table_rows(lines)
 
 
-def _page_lines(reader: pypdf.PdfReader) -> list[list[_Text]]:
-    return [_lines_of_page(page) for page in reader.pages]
+def _page_lines(reader: pypdf.PdfReader, limits: IngestLimits) -> list[list[_Text]]:
+    """The lines of every page; stops as soon as the text is over the limit, since pypdf caps
+    each stream it unpacks (75 MB) but not how many pages a file has."""
+    pages = []
+    length = 0
+    for page in reader.pages:
+        pages.append(_lines_of_page(page))
+        length += sum(len(line.text) + 1 for line in pages[-1])
+        if length > limits.max_document_chars:
+            raise ExtractionError(
+                f"teksten er over grensen på {grouped(limits.max_document_chars)} tegn "
+                f"(etter {len(pages)} sider)"
+            )
+    return pages
 
 
 def _running_lines(pages: list[list[_Text]]) -> set[str]:
@@ -139,10 +156,12 @@ def _running_lines(pages: list[list[_Text]]) -> set[str]:
     return {text for text, count in edges.items() if count >= max(3, len(pages) // 2)}
 
 
-def extract_pdf(path: Path) -> Extracted:
+def extract_pdf(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted:
     reader = _open(path)
     try:
-        pages = _page_lines(reader)
+        pages = _page_lines(reader, limits)
+    except ExtractionError:
+        raise
     except Exception as error:  # a broken content stream can fail deep inside pypdf
         raise ExtractionError(f"kunne ikke hente tekst fra PDF-en ({error})") from error
     if not any(pages):

@@ -12,6 +12,7 @@ from index.build import NothingToIndex
 from index.generation import IngestBusy
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
+from service.schemas import error_responses
 from service.settings import Settings
 
 
@@ -23,8 +24,10 @@ def require_admin(
         raise HTTPException(
             status_code=403, detail="Administrasjon er slått av (REFARK_ADMIN_TOKEN er ikke satt)."
         )
-    expected = f"Bearer {settings.admin_token}"
-    if not authorization or not secrets.compare_digest(authorization, expected):
+    # As bytes: compare_digest refuses str with non-ASCII characters.
+    expected = f"Bearer {settings.admin_token}".encode()
+    given = (authorization or "").encode("utf-8", "surrogateescape")
+    if not secrets.compare_digest(given, expected):
         raise HTTPException(
             status_code=401,
             detail="Mangler eller feil administrasjonsnøkkel.",
@@ -33,11 +36,14 @@ def require_admin(
 
 
 router = APIRouter(
-    prefix="/api/admin", tags=["administrasjon"], dependencies=[Depends(require_admin)]
+    prefix="/api/admin",
+    tags=["administrasjon"],
+    dependencies=[Depends(require_admin)],
+    responses=error_responses(401, 403, 429, 500),
 )
 
 
-@router.post("/reingest")
+@router.post("/reingest", responses=error_responses(409, 422))
 async def reingest(engine: Annotated[Engine, Depends(get_engine)]) -> dict:
     try:
         report = await run_in_threadpool(engine.reingest)

@@ -9,9 +9,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.dependencies import get_engine
 from service.engine import Engine
-from service.schemas import AskRequest, AskResponse
+from service.schemas import AskRequest, AskResponse, error_responses
 
-router = APIRouter(prefix="/api", tags=["spørsmål"])
+router = APIRouter(
+    prefix="/api", tags=["spørsmål"], responses=error_responses(400, 413, 422, 429, 500, 503)
+)
 
 
 @router.post("/ask", response_model=AskResponse)

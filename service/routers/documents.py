@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from index.search import Searcher
 from ingest.models import HEADING_SEPARATOR, Document, section_anchor
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine, document_url, file_url
-from service.schemas import DocumentDetail, DocumentSection, DocumentSummary
+from service.schemas import DocumentDetail, DocumentSection, DocumentSummary, error_responses
 from service.settings import Settings
 
-router = APIRouter(tags=["dokumenter"])
+router = APIRouter(tags=["dokumenter"], responses=error_responses(500, 503))
+# Errors of the operations on one document; 429 is added only under /api/, where the rate
+# limit applies.
+_ONE_DOCUMENT_ERRORS = error_responses(404, 422)
 
 _MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -24,6 +27,10 @@ _MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "text": "text/plain; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+_FILE_CONTENT = {
+    media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+    for media_type in _MEDIA_TYPES.values()
 }
 
 
@@ -78,13 +85,17 @@ def _sections(document: Document) -> list[DocumentSection]:
     return sections
 
 
-@router.get("/api/documents", response_model=list[DocumentSummary])
+@router.get("/api/documents", response_model=list[DocumentSummary], responses=error_responses(429))
 def list_documents(engine: Annotated[Engine, Depends(get_engine)]) -> list[DocumentSummary]:
     base = engine.settings.base_url
     return [_summary(e.document, e.chunk_count, base) for e in engine.searcher().store.catalog()]
 
 
-@router.get("/api/documents/{doc_id}", response_model=DocumentDetail)
+@router.get(
+    "/api/documents/{doc_id}",
+    response_model=DocumentDetail,
+    responses={**_ONE_DOCUMENT_ERRORS, **error_responses(429)},
+)
 def get_document(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> DocumentDetail:
     searcher = engine.searcher()
     document = _document(searcher, doc_id)
@@ -93,7 +104,14 @@ def get_document(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) ->
     return DocumentDetail(**summary.model_dump(), sections=_sections(document))
 
 
-@router.get("/documents/{doc_id}/file", include_in_schema=True)
+@router.get(
+    "/documents/{doc_id}/file",
+    response_class=FileResponse,
+    responses={
+        200: {"description": "Originalfilen i sitt eget format.", "content": _FILE_CONTENT},
+        **_ONE_DOCUMENT_ERRORS,
+    },
+)
 def document_file(
     doc_id: str,
     engine: Annotated[Engine, Depends(get_engine)],
@@ -114,7 +132,19 @@ def document_file(
     )
 
 
-@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+# `response_class=Response` has no media type of its own, so FastAPI documents the errors as the
+# JSON they are; with HTMLResponse it would list them as text/html. The page is declared here.
+@router.get(
+    "/documents/{doc_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Lesevisningen.",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        **_ONE_DOCUMENT_ERRORS,
+    },
+)
 def reading_view(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> HTMLResponse:
     """The extracted text with an anchor per section, so citations can link to a section."""
     document = _document(engine.searcher(), doc_id)

@@ -9,21 +9,27 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.dependencies import get_engine
 from service.engine import Engine
+from service.schemas import error_responses
 
-router = APIRouter(tags=["drift"])
+router = APIRouter(tags=["drift"], responses=error_responses(500))
+
+
+# All three are `async` and touch nothing that blocks, so they answer at once even while every
+# worker thread is busy with searches (a health check that waits gets the process restarted).
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Response) -> dict:
-    if not engine.ready:
+@router.get("/readyz", responses=error_responses(503))
+async def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Response) -> dict:
+    searcher = engine.serving
+    if searcher is None:
         response.status_code = 503
-        return {"status": "ingen indeks lastet"}
-    manifest = engine.searcher().manifest
+        return {"status": "ingen indeks lastet", "detail": engine.unavailable_reason()}
+    manifest = searcher.manifest
     return {
         "status": "ok",
         "generation": manifest.generation,
@@ -33,6 +39,17 @@ def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Response) -
     }
 
 
-@router.get("/metrics")
-def metrics() -> Response:
+# `response_class=Response` has no media type of its own, so FastAPI documents the 500 as the
+# JSON it is (with PlainTextResponse it would list it as text/plain); the text is declared here.
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Målinger i Prometheus' tekstformat.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,10 @@
 """Norwegian tokenization, stemming, highlights and glossary expansion."""
 
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
 from index.glossary import Glossary
 from index.highlight import highlight_spans
 from index.lexical import Decompounder, LexicalIndex, tokenize
@@ -75,3 +80,31 @@ def test_glossary_expands_an_acronym_to_its_equivalents_and_back():
     assert glossary.expand("Hva er PLO?") == "Hva er PLO? pleie- og omsorgsmeldinger care messages"
     assert glossary.expand("tilgang til kjernejournal") == "tilgang til kjernejournal KJ"
     assert glossary.expand("helt annet") == "helt annet"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("- &a [x, x, x, x, x, x, x, x, x]\n- &b [*a, *a, *a, *a, *a, *a, *a, *a]\n", "alias"),
+        ("- [PLO, pleie- og omsorgsmeldinger\n", "ugyldig YAML"),
+        ("PLO: pleie- og omsorgsmeldinger\n", "forventet en liste av lister"),
+    ],
+)
+def test_a_broken_glossary_fails_alone_and_never_stops_the_ingest(
+    small_corpus: Path, tmp_path: Path, embedder, content: str, reason: str
+):
+    (small_corpus / "ordliste.yaml").write_text(content, encoding="utf-8")
+    report = build_index(small_corpus, tmp_path / "index", embedder)
+    assert report.published and report.document_count == 4
+    assert reason in report.failed["ordliste.yaml"]
+
+
+def test_a_glossary_linked_from_outside_the_corpus_is_not_read(
+    small_corpus: Path, tmp_path: Path, embedder
+):
+    outside = tmp_path / "hemmelig.yaml"
+    outside.write_text("- [hemmelig, passord123]\n", encoding="utf-8")
+    (small_corpus / "ordliste.yaml").symlink_to(outside)
+    report = build_index(small_corpus, tmp_path / "index", embedder)
+    assert "lenke ut av korpusmappen" in report.failed["ordliste.yaml"]
+    assert "passord123" not in (tmp_path / "index" / "current" / "glossary.json").read_text()

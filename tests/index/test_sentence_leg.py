@@ -7,15 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from index.build import build_index
-from index.generation import Manifest, current_generation
+from index.generation import Generation, current_generation
 from index.search import Mode, Searcher
-from index.sentences import (
-    SENTENCE_SPANS,
-    SENTENCE_VECTORS,
-    SentenceIndex,
-    SentenceScores,
-    combined_dense,
-)
+from index.sentences import SentenceIndex, SentenceScores, combined_dense
 
 
 def test_each_chunk_row_takes_its_best_sentence_and_rows_without_sentences_keep_their_own():
@@ -51,16 +45,19 @@ def test_a_generation_written_before_sentence_vectors_still_serves_and_is_rebuil
 ):
     index_dir = tmp_path / "index"
     build_index(small_corpus, index_dir, embedder)
-    old = current_generation(index_dir)
-    (old / SENTENCE_VECTORS).unlink()
-    (old / SENTENCE_SPANS).unlink()
-    manifest = Manifest.read(old)
+    old = Generation(current_generation(index_dir))
+    old.sentence_vectors_path.unlink()
+    old.sentence_spans_path.unlink()
+    manifest = old.read_manifest()
     manifest.sentence_version = ""
-    manifest.write(old)
+    manifest.files = {}  # nor did it record checksums
+    old.manifest_path.write_text(manifest.to_json(), encoding="utf-8")
+    old.verify()
 
-    hits = Searcher(old, embedder).search("kjernejournal legevakt", mode=Mode.DENSE)
+    hits = Searcher(old.directory, embedder).search("kjernejournal legevakt", mode=Mode.DENSE)
     assert hits and all(hit.sentences == () for hit in hits)
 
     report = build_index(small_corpus, index_dir, embedder)
     assert report.published and report.sentences_embedded == 0  # vectors come from the cache
-    assert SentenceIndex(current_generation(index_dir)).size > 0
+    new = Generation(current_generation(index_dir))
+    assert SentenceIndex(new.sentence_vectors_path, new.sentence_spans_path).size > 0

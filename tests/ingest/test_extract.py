@@ -10,6 +10,7 @@ from ingest.extract.docx import extract_docx
 from ingest.extract.html import extract_html
 from ingest.extract.markdown import extract_markdown
 from ingest.extract.pdf import extract_pdf
+from ingest.extract.text import extract_text
 from ingest.load import load_document
 from tests.documents import (
     HTML,
@@ -45,6 +46,12 @@ def test_markdown_saved_with_windows_line_endings_reads_the_same(tmp_path: Path)
     extracted = extract_markdown(path)
     assert extracted.meta["title"] == "Meldingsutveksling i kommunen"
     assert not any("---" in block.text or "\r" in block.text for block in extracted.blocks)
+
+
+def test_text_saved_as_utf16_by_notepad_reads_the_same(tmp_path: Path):
+    path = tmp_path / "notat.txt"
+    path.write_bytes("Blåbærsyltetøy på brødskiva.".encode("utf-16"))  # with its BOM
+    assert extract_text(path).blocks[0].text == "Blåbærsyltetøy på brødskiva."
 
 
 def test_markdown_without_front_matter_takes_title_from_first_heading(tmp_path: Path):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from index.generation import ingest_lock
 from service.schemas import AskResponse, SearchResponse
 
 pytestmark = pytest.mark.slow
@@ -37,15 +38,42 @@ def test_ask_json_has_the_same_shape_as_the_api(sample_index: Path):
     assert response.found and response.citations
 
 
-def test_ingest_names_each_failed_file_with_its_reason_and_still_succeeds(
+def test_ingest_names_each_failed_file_with_its_reason_and_exits_23_then_0_when_all_are_read(
     small_corpus: Path, tmp_path: Path
 ):
     (small_corpus / "låst.pdf").write_bytes(b"%PDF-1.4\nnot really")
     run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 23, run.stderr
     assert "lagt til:   4" in run.stdout
     assert "feilet:     1" in run.stdout
     assert "låst.pdf: " in run.stdout
+
+    (small_corpus / "låst.pdf").unlink()
+    run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
+    assert run.returncode == 0, run.stderr
+    assert "feilet:     0" in run.stdout
+
+
+def test_ingest_while_another_holds_the_index_exits_75(small_corpus: Path, tmp_path: Path):
+    with ingest_lock(tmp_path / "index"):
+        run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
+    assert run.returncode == 75
+    assert "En annen innlesing pågår" in run.stderr
+
+
+def test_ingest_skips_links_out_of_the_corpus_unless_told_to_follow_them(
+    small_corpus: Path, tmp_path: Path
+):
+    (tmp_path / "ute.txt").write_text("Utenfor korpuset: HelseID-nøkkel.", encoding="utf-8")
+    (small_corpus / "ute.txt").symlink_to(tmp_path / "ute.txt")
+    run = refark("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
+    assert run.returncode == 23, run.stderr
+    assert "ute.txt: symbolsk lenke ut av korpusmappen; hoppet over" in run.stdout
+
+    args = ("ingest", str(small_corpus), "--index-dir", str(tmp_path / "index"))
+    run = refark(*args, "--follow-symlinks")
+    assert run.returncode == 0, run.stderr
+    assert "lagt til:   1" in run.stdout
 
 
 def test_ingest_of_an_unreadable_corpus_exits_non_zero(tmp_path: Path):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up Refark, ingest corpus/ if there is no index yet, and serve http://127.0.0.1:8000
+# Set up Refark and serve http://127.0.0.1:8000 (with no index yet, corpus/ is ingested in the
+# background while the page already answers)
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh

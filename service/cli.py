@@ -145,23 +145,33 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.workers < 1:
         print("Feil: --workers må være minst 1.", file=sys.stderr)
         return 2
-    engine = None
-    if current_generation(settings.index_dir) is None:
-        print(f"Ingen indeks i {settings.index_dir}: leser inn {settings.corpus_dir} først.")
-        engine = _engine(settings)
-        bars = _Bars()
-        try:
-            print_report(engine.reingest(progress=bars))
-        except NothingToIndex as error:
-            print(f"Advarsel: {error} Tjenesten starter uten indeks.", file=sys.stderr)
-        bars.close()
+    missing = current_generation(settings.index_dir) is None
     if settings.workers > 1:
-        del engine  # each worker loads its own model; free the one the first ingest used
+        if missing:  # built once here, not by every worker at the same time
+            _build_first_index(settings)
         _serve_workers(settings)
         return 0
-    app = create_app(settings, engine or _engine(settings))
+    engine = _engine(settings)
+    if missing:
+        print(
+            f"Ingen indeks i {settings.index_dir}: bygger den fra {settings.corpus_dir} i "
+            f"bakgrunnen. Siden svarer på {settings.base_url} straks; /readyz viser fremdriften."
+        )
+        engine.build_first_index()
+    app = create_app(settings, engine)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
+
+
+def _build_first_index(settings: Settings) -> None:
+    print(f"Ingen indeks i {settings.index_dir}: leser inn {settings.corpus_dir} først.")
+    bars = _Bars()
+    try:
+        print_report(_engine(settings).reingest(progress=bars))
+    except NothingToIndex as error:
+        print(f"Advarsel: {error} Tjenesten starter uten indeks.", file=sys.stderr)
+    finally:
+        bars.close()
 
 
 # A worker that loads torch and the model while the machine is busy can miss uvicorn's default

@@ -8,13 +8,14 @@ import threading
 import time
 from pathlib import Path
 
-from index.build import IngestReport, Progress, build_index
+from index.build import IngestReport, NothingToIndex, Progress, build_index
 from index.embedder import Embedder
-from index.generation import no_usable_index, usable_generations
+from index.generation import IndexMissing, no_usable_index, usable_generations
 from index.highlight import highlight_spans
 from index.search import Filters, Hit, Mode, Searcher
 from ingest.models import section_anchor
 from service.answer import ASK_HITS, compose_answer, evidence_of
+from service.build_progress import BuildProgress
 from service.schemas import (
     AskFilters,
     AskRequest,
@@ -90,6 +91,7 @@ class Engine:
         self._checked_at = 0.0
         # generations that failed to verify or open, with why: not retried on every check
         self._rejected: dict[tuple[str, int], str] = {}
+        self.first_build: BuildProgress | None = None  # while the first index is being built
 
     def searcher(self) -> Searcher:
         """The current generation, re-checked at most every `reload_interval` seconds.
@@ -103,8 +105,35 @@ class Engine:
             finally:
                 self._swap_lock.release()
         if self._searcher is None:
-            raise no_usable_index(self.settings.index_dir, self._rejected)
+            raise self._unavailable()
         return self._searcher
+
+    def _unavailable(self) -> IndexMissing:
+        if self.first_build is not None:
+            return IndexMissing(self.first_build.describe())
+        return no_usable_index(self.settings.index_dir, self._rejected)
+
+    def build_first_index(self) -> threading.Thread:
+        """Build the first generation in the background, so the service answers (health, the
+        page, 503 with progress) from its first second rather than after the whole ingest."""
+        progress = self.first_build = BuildProgress()
+
+        def build() -> None:
+            try:
+                self.reingest(progress=progress)
+            except (NothingToIndex, OSError) as error:
+                progress.error = str(error)
+                logger.error("Den første indeksen kunne ikke bygges: %s", error)
+                return
+            except Exception as error:
+                progress.error = "uventet feil (se loggen)"
+                logger.exception("Den første indeksen kunne ikke bygges: %s", error)
+                return
+            self.first_build = None
+
+        thread = threading.Thread(target=build, name="first-index", daemon=True)
+        thread.start()
+        return thread
 
     def _refresh(self) -> None:
         """Serve the best generation that verifies and opens: `current`, else the newest
@@ -125,7 +154,7 @@ class Engine:
             return
 
     def unavailable_reason(self) -> str:
-        return str(no_usable_index(self.settings.index_dir, self._rejected))
+        return str(self._unavailable())
 
     @property
     def serving(self) -> Searcher | None:

@@ -28,6 +28,14 @@ async def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Respo
     searcher = engine.serving
     if searcher is None:
         response.status_code = 503
+        building = engine.first_build
+        if building is not None and building.error is None:
+            return {
+                "status": "bygger indeks",
+                "detail": building.describe(),
+                "stage": building.stage,
+                "percent": building.percent,
+            }
         return {"status": "ingen indeks lastet", "detail": engine.unavailable_reason()}
     manifest = searcher.manifest
     return {

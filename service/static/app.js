@@ -203,9 +203,9 @@ function describeError(error) {
   return "Fikk ikke kontakt med tjenesten. Sjekk nettverket og prøv igjen.";
 }
 
-function showAlert(message) {
+function showAlert(message, title = "Noe gikk galt") {
   ui.alert.replaceChildren(
-    h("p", { class: "alert-title" }, "Noe gikk galt"),
+    h("p", { class: "alert-title" }, title),
     h("p", { class: "alert-detail" }, message),
   );
   ui.alert.hidden = false;
@@ -1116,9 +1116,28 @@ function wire() {
   if (window.matchMedia("(min-width: 56rem)").matches) ui.filters.open = true;
 }
 
+// On a first start the server builds its index in the background (503 from /readyz with the
+// progress): say so, and carry on by itself once the index is there.
+async function waitForIndex() {
+  for (;;) {
+    let body = null;
+    try {
+      const response = await fetch("readyz", { headers: { Accept: "application/json" } });
+      body = await response.json();
+    } catch {
+      return; // no answer at all: the calls that follow report it
+    }
+    if (!body || body.status !== "bygger indeks") break;
+    showAlert(`${body.detail} Siden fortsetter av seg selv når den er klar.`, "Indeksen bygges");
+    await new Promise((resolve) => window.setTimeout(resolve, 2000));
+  }
+  clearAlert();
+}
+
 async function start() {
   wire();
   loadConversation();
+  await waitForIndex();
   await loadDocuments();
   route();
   document.documentElement.classList.add("ready");

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -472,3 +473,28 @@ def test_switching_to_spor_after_a_search_does_not_ask_the_search_words(
     page.get_by_role("tab", name=re.compile(r"^Søk")).click()
     expect(page.get_by_role("searchbox")).to_have_value(SEARCH_QUERY)
     expect(result_items(page).first).to_be_visible()
+
+
+def test_on_a_first_start_the_page_says_the_index_is_being_built_and_then_works(
+    page, small_corpus: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import serve
+
+    # Fault injection: embedding waits for a signal, standing in for a slow first ingest.
+    release = threading.Event()
+    real_embed = embedder.embed_passages
+    monkeypatch.setattr(
+        embedder, "embed_passages", lambda *a, **kw: release.wait(120) and real_embed(*a, **kw)
+    )
+    with serve(tmp_path / "index", embedder, corpus_dir=small_corpus) as running:
+        building = running.engine.build_first_index()
+        try:
+            page.goto(f"{running.url}/?q=utskrivningsrapport")
+            notice = page.get_by_role("alert")
+            expect(notice).to_contain_text("Indeksen bygges")
+            expect(notice).to_contain_text("Siden fortsetter av seg selv")
+        finally:
+            release.set()
+            building.join(120)
+        expect(notice).to_be_hidden(timeout=30_000)
+        expect(result_items(page).first).to_contain_text("Utskrivningsrapport")

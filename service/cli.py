@@ -11,7 +11,8 @@ from tqdm import tqdm
 from index.build import IngestReport, NothingToIndex
 from index.generation import IndexMissing, IngestBusy, current_generation
 from index.search import Filters, Mode
-from service.schemas import MAX_QUERY_CHARS, AskRequest
+from service.remote import ServerError, call, server_for
+from service.schemas import MAX_QUERY_CHARS, AskRequest, AskResponse, SearchResponse
 from service.settings import Settings, get_settings
 
 
@@ -99,8 +100,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if problem := _check_query(args.query):
         print(f"Feil: {problem}", file=sys.stderr)
         return 2
-    filters = Filters(doc_types=tuple(args.type or ()))
-    response = _engine(settings).search(args.query, k=args.k, mode=Mode(args.mode), filters=filters)
+    if server := server_for(settings, args.index_dir is not None):
+        params = {"q": args.query, "k": args.k, "mode": args.mode, "type": args.type or []}
+        response = SearchResponse.model_validate(call(server, "/api/search", params=params))
+    else:
+        filters = Filters(doc_types=tuple(args.type or ()))
+        response = _engine(settings).search(
+            args.query, k=args.k, mode=Mode(args.mode), filters=filters
+        )
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
@@ -119,7 +126,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if problem := _check_query(args.question):
         print(f"Feil: {problem}", file=sys.stderr)
         return 2
-    response = _engine(settings).ask(AskRequest(question=args.question))
+    if server := server_for(settings, args.index_dir is not None):
+        response = AskResponse.model_validate(
+            call(server, "/api/ask", body={"question": args.question})
+        )
+    else:
+        response = _engine(settings).ask(AskRequest(question=args.question))
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
@@ -282,9 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(update={"index_dir": Path(args.index_dir)})
     try:
         return args.handler(args, settings)
-    except IndexMissing as error:
+    except (IndexMissing, ServerError) as error:
         print(f"Feil: {error}", file=sys.stderr)
-        return 1
+        return 2 if getattr(error, "status", 0) in range(400, 500) else 1
 
 
 if __name__ == "__main__":

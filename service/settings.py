@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `refark serve` listens on.")
     port: int = Field(8000, description="Port `refark serve` listens on.")
+    url: str | None = Field(
+        None,
+        description="Refark server that `refark search`/`ask` use instead of loading the model; "
+        "unset: the local `refark serve` when it answers.",
+    )
     public_url: str | None = Field(
         None, description="Base of absolute links; default http://<host>:<port>."
     )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from index.generation import ingest_lock
 from service.schemas import AskResponse, SearchResponse
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +98,56 @@ def test_overlong_query_is_refused_with_a_message(sample_index: Path):
     run = refark("search", "x" * 2001, "--index-dir", str(sample_index))
     assert run.returncode == 2
     assert "for lang" in run.stderr
+
+
+@pytest.fixture(scope="module")
+def running_server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:
+    from index.build import build_index
+    from tests.conftest import serve
+    from tests.documents import write_corpus
+
+    root = tmp_path_factory.mktemp("cli-server")
+    corpus = write_corpus(root / "corpus")
+    build_index(corpus, root / "index", embedder)
+    with serve(root / "index", embedder, corpus_dir=corpus) as running:
+        yield running.url
+
+
+def refark_through(server: str, *args: str) -> subprocess.CompletedProcess:
+    """`refark` with REFARK_URL set and a model that cannot be loaded: a call that loaded the
+    model instead of asking the server would fail."""
+    env = {**os.environ, "REFARK_URL": server, "REFARK_MODEL": "/finnes/ikke"}
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_with_refark_url_search_prints_what_the_server_answers(running_server: str):
+    run = refark_through(running_server, "search", "utskrivningsrapport", "-k", "3", "--json")
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout)
+    served = httpx.get(
+        f"{running_server}/api/search", params={"q": "utskrivningsrapport", "k": 3}
+    ).json()
+    assert [r["chunk_id"] for r in printed["results"]] == [r["chunk_id"] for r in served["results"]]
+    assert printed["results"][0]["source"] == "standarder/meldinger.md"
+    text = refark_through(running_server, "search", "utskrivningsrapport", "-k", "1")
+    assert text.returncode == 0 and "standarder/meldinger.md" in text.stdout
+
+
+def test_with_refark_url_ask_answers_from_the_server(running_server: str):
+    run = refark_through(running_server, "ask", "Når sendes utskrivningsrapporten?", "--json")
+    assert run.returncode == 0, run.stderr
+    answer = AskResponse.model_validate_json(run.stdout)
+    assert answer.citations[0].source == "standarder/meldinger.md"
+
+
+def test_a_refark_url_that_does_not_answer_is_a_clear_error():
+    closed = f"http://127.0.0.1:{free_port()}"
+    run = refark_through(closed, "search", "helseid")
+    assert run.returncode == 1
+    assert run.stderr.startswith(f"Feil: Fikk ikke kontakt med {closed}")

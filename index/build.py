@@ -94,8 +94,8 @@ class _Previous:
     @classmethod
     def of(cls, index_dir: Path) -> _Previous:
         for generation, manifest in usable_generations(index_dir):
-            store = ChunkStore(generation.store_path)
             try:
+                store = ChunkStore(generation.store_path)
                 doc_ids = {e.document.source: e.document.doc_id for e in store.catalog()}
             except sqlite3.DatabaseError as error:
                 logger.warning("Hopper over %s: %s", generation.name, error)

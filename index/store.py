@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,53 +93,49 @@ def write_store(path: Path, documents: Sequence[tuple[Document, Sequence[Chunk]]
 
 
 class ChunkStore:
-    """Read access to a built store; safe to share between threads (one connection each call)."""
+    """Read access to a built, immutable store. One connection, opened at once and shared by
+    every thread: it keeps the file readable after a later ingest prunes the generation, so a
+    server that has not yet switched to the new one still answers."""
 
     def __init__(self, path: Path) -> None:
-        self._uri = f"file:{path}?mode=ro"
+        self._db = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file now
+        self._lock = threading.Lock()
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        return db
+    def _rows(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
 
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
         rows = list(rows)
         if not rows:
             return {}
-        with self._connect() as db:
-            found = db.execute(
-                f"SELECT * FROM chunks WHERE row IN ({','.join('?' * len(rows))})", rows
-            ).fetchall()
+        found = self._rows(f"SELECT * FROM chunks WHERE row IN ({','.join('?' * len(rows))})", rows)
         return {r["row"]: _chunk(r) for r in found}
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        with self._connect() as db:
-            found = db.execute(
-                "SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-            ).fetchall()
+        found = self._rows("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
         return [_chunk(r) for r in found]
 
     def catalog(self) -> list[CatalogEntry]:
-        with self._connect() as db:
-            found = db.execute("SELECT * FROM documents ORDER BY source").fetchall()
+        found = self._rows("SELECT * FROM documents ORDER BY source")
         return [CatalogEntry(_document(r, with_blocks=False), r["chunk_count"]) for r in found]
 
     def document(self, doc_id: str) -> Document | None:
         """The whole document, blocks included."""
-        with self._connect() as db:
-            found = db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _document(found, with_blocks=True) if found else None
+        found = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return _document(found[0], with_blocks=True) if found else None
 
     def row_chunk_ids(self) -> list[str]:
         """The id of every chunk row, in row order."""
-        with self._connect() as db:
-            return [r[0] for r in db.execute("SELECT chunk_id FROM chunks ORDER BY row")]
+        return [r[0] for r in self._rows("SELECT chunk_id FROM chunks ORDER BY row")]
 
     def row_doc_ids(self) -> list[str]:
         """The document of every chunk row, in row order (for filters and grouping)."""
-        with self._connect() as db:
-            return [r[0] for r in db.execute("SELECT doc_id FROM chunks ORDER BY row")]
+        return [r[0] for r in self._rows("SELECT doc_id FROM chunks ORDER BY row")]
 
 
 def _chunk(row: sqlite3.Row) -> Chunk:

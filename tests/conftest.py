@@ -84,12 +84,12 @@ def serve(
     port = free_port()
     # Tests send many requests from one address; the rate limit has tests of its own.
     overrides.setdefault("rate_limit", 0)
+    overrides.setdefault("reload_interval", 0.2)
     settings = Settings(
         index_dir=index_dir,
         corpus_dir=corpus_dir,
         host="127.0.0.1",
         port=port,
-        reload_interval=0.2,
         **overrides,
     )
     return RunningServer(settings, Engine(settings, embedder))

@@ -206,3 +206,22 @@ def test_with_no_usable_generation_every_endpoint_says_why_with_503(tmp_path: Pa
             assert response.status_code == 503
             assert "manifestet kan ikke leses" in response.json()["detail"]
         assert httpx.get(f"{running.url}/healthz", timeout=30).status_code == 200
+
+
+def test_a_server_that_has_not_yet_switched_still_answers_after_its_generation_is_pruned(
+    small_index, embedder, tmp_path: Path
+):
+    corpus, original = small_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(original, index_dir, symlinks=True)
+    with serve(index_dir, embedder, corpus_dir=corpus, reload_interval=3600) as running:
+        doc_id = httpx.get(f"{running.url}/api/documents", timeout=30).json()[0]["doc_id"]
+        # Two ingests before the server looks again: the second prunes gen-1, still serving.
+        for n in (1, 2):
+            (corpus / f"tillegg-{n}.md").write_text(f"# Tillegg {n}\n\nNytt om e-resept {n}.\n")
+            build_index(corpus, index_dir, embedder)
+        assert not (index_dir / "gen-1").exists()
+        for path in ("/api/search?q=PLO", "/api/documents", f"/api/documents/{doc_id}"):
+            response = httpx.get(f"{running.url}{path}", timeout=30)
+            assert response.status_code == 200, response.text
+        assert httpx.get(f"{running.url}/readyz", timeout=30).json()["generation"] == 1

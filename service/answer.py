@@ -20,6 +20,7 @@ ASK_HITS = 8  # passages retrieved for an answer
 PASSAGES_CONSIDERED = 5  # of which the best are read for evidence and sentences
 MAX_SENTENCES = 3
 MAX_ANSWER_WORDS = 90
+MAX_LIST_WORDS = 160  # a list answers as a whole: its items are what the question asks for
 MIN_ANSWER_WORDS = 5  # shorter sentences are fragments out of context
 # MAX_ANSWER_WORDS also bounds one sentence: a longer "sentence" is a table or list that lost
 # its line breaks in extraction, and quoting it whole is no answer.
@@ -36,6 +37,57 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 NUMBER_SENTENCES = 3  # the best sentences among which a number question wants a number
+
+
+# A sentence about the document itself ("Dette dokumentet forklarer ...") answers nothing.
+_ABOUT_THE_DOCUMENT = re.compile(
+    r"^(?:(?:dette|denne)\s+(?:dokumentet|kapittelet|notatet|veilederen|rapporten|avsnittet|delen)"
+    r"|i\s+dett?e\s+(?:dokumentet|kapittelet|avsnittet|notatet|kapitlet)"
+    r"|dokumentet\s+(?:beskriver|forklarer|gir|tar for seg))\b",
+    re.IGNORECASE,
+)
+_ITEM_MARKER = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]+")
+
+
+@dataclass(frozen=True)
+class AnswerUnit:
+    """What an answer quotes: one sentence, or a sentence ending in ':' with the list items that
+    follow it (quoting "… må kommunen:" without the list answers nothing)."""
+
+    start: int
+    end: int
+    similarity: float  # the best of its sentences' cosines with the question
+    is_list: bool
+
+
+def _is_list_item(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return bool(_ITEM_MARKER.fullmatch(text[line_start:start]))
+
+
+def answer_units(text: str, sentences: Sequence[tuple[int, int, float]]) -> list[AnswerUnit]:
+    """The units of a chunk's indexed sentences (in text order), leaving out sentences about
+    the document itself."""
+    units = []
+    i = 0
+    while i < len(sentences):
+        start, end, _ = sentences[i]
+        following = i + 1
+        if text[start:end].rstrip().endswith(":"):
+            while following < len(sentences) and _is_list_item(text, sentences[following][0]):
+                following += 1
+        members = sentences[i:following]
+        if not _ABOUT_THE_DOCUMENT.match(text[start:end].lstrip()):
+            units.append(
+                AnswerUnit(start, members[-1][1], max(m[2] for m in members), len(members) > 1)
+            )
+        i = following
+    return units
+
+
+def unit_text(text: str, unit: AnswerUnit) -> str:
+    """The quoted text; a list keeps one item a line."""
+    return re.sub(r"\n\s*\n", "\n", text[unit.start : unit.end]).strip()
 
 
 @dataclass(frozen=True)
@@ -116,10 +168,12 @@ def compose_answer(
         return ComposedAnswer(NOT_FOUND, False, [(n, h) for n, h in enumerate(hits[:3], start=1)])
 
     candidates = [
-        (hit, hit.chunk.text[start:end], similarity)
+        (hit, unit_text(hit.chunk.text, unit), unit.similarity)
         for hit in hits[:PASSAGES_CONSIDERED]
-        for start, end, similarity in hit.sentences
-        if MIN_ANSWER_WORDS <= len(hit.chunk.text[start:end].split()) <= MAX_ANSWER_WORDS
+        for unit in answer_units(hit.chunk.text, hit.sentences)
+        if MIN_ANSWER_WORDS
+        <= len(hit.chunk.text[unit.start : unit.end].split())
+        <= (MAX_LIST_WORDS if unit.is_list else MAX_ANSWER_WORDS)
     ]
     if not candidates:
         return ComposedAnswer(NOT_FOUND, False, [(n, h) for n, h in enumerate(hits[:3], start=1)])

@@ -18,6 +18,7 @@ from service.answer import (
     NOT_FOUND,
     Evidence,
     EvidencePolicy,
+    answer_units,
     compose_answer,
     evidence_of,
 )
@@ -185,3 +186,48 @@ def test_policy_weighs_sentence_similarity_with_rare_word_overlap():
     assert not policy.admits(Evidence(sentence=0.75, weighted_coverage=1.0))
     assert policy.admits(Evidence(sentence=0.89, weighted_coverage=0.0))
     assert not policy.admits(Evidence(sentence=0.95, weighted_coverage=1.0, lacks_number=True))
+
+
+REQUIREMENTS = hit(
+    1,
+    "For at en kommunal tjeneste skal få tilgang til kjernejournal, må kommunen:\n\n"
+    "- være tilknyttet helsenettet og ha avtale med NHN\n\n"
+    "- ha HelseID-klient for EPJ der integrasjonen krever det\n\n"
+    "- gjennomføre risikovurdering og oppdatere rutiner for logging\n\n"
+    "Tilgangen gjelder helsepersonell med tjenstlig behov.",
+    0.9,
+)
+
+
+def test_a_sentence_that_introduces_a_list_is_answered_with_all_its_items_in_order():
+    composed = answer(
+        "Hva må kommunen ha på plass før en tjeneste får tilgang til kjernejournal?",
+        [REQUIREMENTS, *PASSAGES[1:]],
+    )
+    assert composed.found
+    assert composed.text.startswith(
+        "For at en kommunal tjeneste skal få tilgang til kjernejournal, må kommunen:\n"
+        "- være tilknyttet helsenettet og ha avtale med NHN\n"
+        "- ha HelseID-klient for EPJ der integrasjonen krever det\n"
+        "- gjennomføre risikovurdering og oppdatere rutiner for logging [1]"
+    )
+
+
+def test_list_items_without_an_introducing_sentence_stay_single_sentences():
+    text = "Tiltak i kommunen\n\n- første tiltak med tre ord\n\n- andre tiltak med fire ord"
+    spans = [(text.index(item), text.index(item) + len(item)) for item in text.split("\n\n- ")[1:]]
+    units = answer_units(text, [(start, end, 0.5) for start, end in spans])
+    assert [(u.start, u.end, u.is_list) for u in units] == [(*span, False) for span in spans]
+
+
+def test_a_sentence_about_the_document_itself_is_never_the_answer():
+    about = hit(
+        1,
+        "Dette dokumentet forklarer hva kommunen betaler for medlemskap i Norsk helsenett. "
+        "Kommunen betaler en årlig medlemsavgift til Norsk helsenett etter innbyggertall.",
+        0.9,
+    )
+    composed = answer("Hva betaler kommunen for medlemskap i Norsk helsenett?", [about])
+    assert composed.found
+    assert "Dette dokumentet" not in composed.text
+    assert composed.text.startswith("Kommunen betaler en årlig medlemsavgift")

@@ -203,7 +203,8 @@ function describeError(error) {
   return "Fikk ikke kontakt med tjenesten. Sjekk nettverket og prøv igjen.";
 }
 
-function showAlert(message, title = "Noe gikk galt") {
+function showAlert(message, title = "Noe gikk galt", inProgress = false) {
+  ui.alert.classList.toggle("in-progress", inProgress);
   ui.alert.replaceChildren(
     h("p", { class: "alert-title" }, title),
     h("p", { class: "alert-detail" }, message),
@@ -1128,7 +1129,11 @@ async function waitForIndex() {
       return; // no answer at all: the calls that follow report it
     }
     if (!body || body.status !== "bygger indeks") break;
-    showAlert(`${body.detail} Siden fortsetter av seg selv når den er klar.`, "Indeksen bygges");
+    showAlert(
+      "Søk og spørsmål virker når den er klar; siden fortsetter da av seg selv.",
+      `Indeksen bygges (${body.percent} %)`,
+      true,
+    );
     await new Promise((resolve) => window.setTimeout(resolve, 2000));
   }
   clearAlert();

@@ -491,8 +491,9 @@ def test_on_a_first_start_the_page_says_the_index_is_being_built_and_then_works(
         try:
             page.goto(f"{running.url}/?q=utskrivningsrapport")
             notice = page.get_by_role("alert")
-            expect(notice).to_contain_text("Indeksen bygges")
-            expect(notice).to_contain_text("Siden fortsetter av seg selv")
+            expect(notice).to_contain_text(re.compile(r"Indeksen bygges \(\d+ %\)"))
+            expect(notice).to_contain_text("siden fortsetter da av seg selv")
+            expect(notice).to_have_class(re.compile(r"\bin-progress\b"))
         finally:
             release.set()
             building.join(120)

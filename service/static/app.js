@@ -1120,6 +1120,7 @@ function wire() {
 // On a first start the server builds its index in the background (503 from /readyz with the
 // progress): say so, and carry on by itself once the index is there.
 async function waitForIndex() {
+  let shownTens = null; // the alert is re-announced by screen readers: update it every 10 %
   for (;;) {
     let body = null;
     try {
@@ -1129,11 +1130,15 @@ async function waitForIndex() {
       return; // no answer at all: the calls that follow report it
     }
     if (!body || body.status !== "bygger indeks") break;
-    showAlert(
-      "Søk og spørsmål virker når den er klar; siden fortsetter da av seg selv.",
-      `Indeksen bygges (${body.percent} %)`,
-      true,
-    );
+    const tens = Math.floor(body.percent / 10);
+    if (tens !== shownTens) {
+      shownTens = tens;
+      showAlert(
+        "Søk og spørsmål virker når den er klar; siden fortsetter da av seg selv.",
+        `Indeksen bygges (${body.percent} %)`,
+        true,
+      );
+    }
     await new Promise((resolve) => window.setTimeout(resolve, 2000));
   }
   clearAlert();

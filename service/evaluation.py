@@ -1,5 +1,6 @@
 """`refark eval`: retrieval metrics per search mode on a JSON Lines question file, and how
-well the answer policy declines questions the corpus cannot answer."""
+well `ask` answers: how often it answers, declines what the corpus cannot answer, and hits
+(quotes what the question's relevant passage says)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.search import Hit, Mode, Searcher
+from index.search import Mode, Searcher
 from ingest.models import Chunk
-from service.answer import ASK_HITS, Evidence, EvidencePolicy, evidence_of
+from service.asking import Asked, ask
 
 CUTOFF = 10
+# An answer hits when a cited passage is relevant and the answer text carries at least this
+# share of a relevant quote's words: it says what the passage says, not only points at it.
+HIT_QUOTE_SHARE = 0.4
 
 
 class EvalFileError(ValueError):
@@ -53,6 +57,9 @@ class EvalReport:
     unanswerable: int = 0
     declined: float | None = None  # share of unanswerable questions declined
     answered: float | None = None  # share of answerable questions answered
+    hit: float | None = None  # share of answerable questions whose answer hits
+    ask_median_ms: float | None = None
+    misses: list[str] = field(default_factory=list)  # answerable questions not hit
     missing_quotes: list[str] = field(default_factory=list)
 
 
@@ -129,33 +136,47 @@ def _ndcg(ranked_relevance: list[bool], relevant_count: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
-def _evidence(searcher: Searcher, question: str, hits: list[Hit] | None = None) -> Evidence:
-    """The evidence `ask` would weigh: from the hybrid hits if the caller already has them."""
-    hits = hits if hits is not None else searcher.search(question, k=ASK_HITS)
-    return evidence_of(question, hits[:ASK_HITS], searcher.term_weights(question))
+def quote_share(answer: str, quote: str) -> float:
+    """The share of the quote's words that the answer text carries."""
+    wanted = _words(quote)
+    if not wanted:
+        return 0.0
+    present = set(_words(answer))
+    return sum(w in present for w in wanted) / len(wanted)
+
+
+def is_hit(asked: Asked, question: Question, relevant_ids: set[str], share: float) -> bool:
+    if not asked.answer.found:
+        return False
+    if not any(hit.chunk.chunk_id in relevant_ids for _, hit in asked.answer.citations):
+        return False
+    return any(quote_share(asked.answer.text, r.quote) >= share for r in question.relevant)
+
+
+def _timed_ask(searcher: Searcher, question: Question, timings: list[float]) -> Asked:
+    started = time.perf_counter()
+    asked = ask(searcher, question.question)
+    timings.append((time.perf_counter() - started) * 1000)
+    return asked
 
 
 def evaluate(
     searcher: Searcher,
     questions: list[Question],
     modes: tuple[Mode, ...] = (Mode.DENSE, Mode.LEXICAL, Mode.HYBRID),
-    policy: EvidencePolicy | None = None,
+    hit_share: float = HIT_QUOTE_SHARE,
 ) -> EvalReport:
-    policy = policy or EvidencePolicy()
+    """`hit_share` is the share of a quote's words an answer must carry to hit; 1.0 asks for
+    every word, as for NorQuAD's short answer spans."""
     judge = RelevanceJudge(searcher)
     answerable = [(q, judge.relevant_chunk_ids(q)) for q in questions if q.relevant]
     report = EvalReport(missing_quotes=[q.id for q, ids in answerable if not ids])
-    # Reused for the answer rate, since `ask` ranks the same way; by position, as question ids
-    # need not be unique.
-    hybrid_hits: list[list[Hit] | None] = [None] * len(answerable)
     for mode in modes:
         firsts, ndcgs, timings = [], [], []
-        for position, (question, relevant_ids) in enumerate(answerable):
+        for question, relevant_ids in answerable:
             started = time.perf_counter()
             hits = searcher.search(question.question, k=CUTOFF, mode=mode)
             timings.append((time.perf_counter() - started) * 1000)
-            if mode is Mode.HYBRID:
-                hybrid_hits[position] = hits
             flags = [h.chunk.chunk_id in relevant_ids for h in hits]
             firsts.append(flags.index(True) + 1 if True in flags else None)
             ndcgs.append(_ndcg(flags, len(relevant_ids)))
@@ -172,17 +193,23 @@ def evaluate(
                 median_ms=statistics.median(timings) if timings else 0.0,
             )
         )
+    timings: list[float] = []
     unanswerable = [q for q in questions if not q.relevant]
     report.unanswerable = len(unanswerable)
     if unanswerable:
         report.declined = sum(
-            not policy.admits(_evidence(searcher, q.question)) for q in unanswerable
+            not _timed_ask(searcher, q, timings).answer.found for q in unanswerable
         ) / len(unanswerable)
     if answerable:
-        report.answered = sum(
-            policy.admits(_evidence(searcher, q.question, hits))
-            for (q, _), hits in zip(answerable, hybrid_hits, strict=True)
-        ) / len(answerable)
+        answered = 0
+        for question, relevant_ids in answerable:
+            asked = _timed_ask(searcher, question, timings)
+            answered += asked.answer.found
+            if not is_hit(asked, question, relevant_ids, hit_share):
+                report.misses.append(question.id)
+        report.answered = answered / len(answerable)
+        report.hit = 1 - len(report.misses) / len(answerable)
+    report.ask_median_ms = statistics.median(timings) if timings else None
     return report
 
 
@@ -204,8 +231,14 @@ def report_table(report: EvalReport) -> str:
         lines.append(
             f"\nUbesvarbare spørsmål avvist: {report.declined:.1%} av {report.unanswerable}"
         )
-    if report.answered is not None:
+    if report.answered is not None and report.hit is not None:
         lines.append(f"Besvarbare spørsmål besvart: {report.answered:.1%}")
+        lines.append(
+            f"Treff (svaret siterer det relevante avsnittet): {report.hit:.1%}"
+            + (f"; bommet: {', '.join(report.misses[:20])}" if report.misses else "")
+        )
+    if report.ask_median_ms is not None:
+        lines.append(f"Median svartid for spørsmål (ask): {report.ask_median_ms:.1f} ms")
     if report.missing_quotes:
         lines.append(
             f"Advarsel: fant ikke sitatet i noen tekstbit for {len(report.missing_quotes)} "

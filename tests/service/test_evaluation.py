@@ -11,7 +11,13 @@ from index.build import build_index
 from index.generation import current_generation
 from index.search import Mode, Searcher
 from ingest.models import Chunk
-from service.evaluation import EvalFileError, evaluate, is_relevant, read_questions
+from service.evaluation import (
+    EvalFileError,
+    evaluate,
+    is_relevant,
+    quote_share,
+    read_questions,
+)
 
 
 def chunk(text: str, start: int) -> Chunk:
@@ -33,6 +39,13 @@ def test_a_chunk_is_relevant_when_it_holds_the_quote_or_most_of_its_span():
     assert is_relevant(chunk(doc[20:62], 20), doc, quote)
     assert is_relevant(chunk(doc[20:50], 20), doc, quote)  # most of the quote's span
     assert not is_relevant(chunk(doc[0:25], 0), doc, quote)
+
+
+def test_quote_share_is_the_part_of_the_quotes_words_the_answer_carries():
+    quote = "besvares innen fire timer på dagtid"
+    assert quote_share("Forespørsler besvares innen fire timer på dagtid. [1]", quote) == 1.0
+    assert quote_share("Svar innen fire timer. [1]", quote) == 0.5
+    assert quote_share("Se kapittel 3. [1]", quote) == 0.0
 
 
 def test_malformed_question_file_names_the_line(tmp_path: Path):
@@ -68,6 +81,7 @@ def test_eval_scores_a_question_whose_passage_ranks_first(
     assert lexical.questions == 1
     assert lexical.recall_at_1 == lexical.mrr_at_10 == lexical.ndcg_at_10 == 1.0
     assert report.unanswerable == 1 and report.declined == 1.0
+    assert report.answered == 1.0 and report.hit == 1.0 and report.misses == []
     assert report.missing_quotes == []
 
 
@@ -86,3 +100,4 @@ def test_answer_rate_counts_each_question_even_when_ids_repeat(
     searcher = Searcher(current_generation(tmp_path / "index"), embedder)
     report = evaluate(searcher, read_questions(questions), modes=(Mode.HYBRID,))
     assert report.answered == 0.5
+    assert report.hit == 0.5 and report.misses == ["q1"]  # the chess question is not hit

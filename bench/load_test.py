@@ -101,7 +101,7 @@ class Call:
 
 def request_plan() -> list[Call]:
     """Search and ask in turn, over every question; searches with varied k and mode, every
-    fourth ask a follow-up (its history's question is searched along with it)."""
+    fourth ask a follow-up (resolved against its history before it is searched)."""
     plan = []
     for i, question in enumerate(QUESTIONS):
         k, mode = SEARCH_SHAPES[i % len(SEARCH_SHAPES)]

@@ -63,7 +63,11 @@ def passage_file(context: str) -> str:
 
 
 def read_split(dataset: Path, split: str) -> list[Item]:
-    path = dataset / "all" / f"{split}_dataset_flattened.json"
+    return read_items(dataset / "all" / f"{split}_dataset_flattened.json")
+
+
+def read_items(path: Path) -> list[Item]:
+    """The questions of a NorQuAD file in SQuAD format, each with its passage and answer."""
     if not path.is_file():
         sys.exit(f"error: {path} not found")
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -76,15 +80,15 @@ def read_split(dataset: Path, split: str) -> list[Item]:
     return items
 
 
-def write_corpus(contexts: set[str]) -> None:
+def write_corpus(contexts: set[str], directory: Path = CORPUS_DIR) -> None:
     """One file per distinct passage; files no longer in the pool are removed."""
-    CORPUS_DIR.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     wanted = {passage_file(c): c for c in contexts}
-    for stale in CORPUS_DIR.glob("*.txt"):
+    for stale in directory.glob("*.txt"):
         if stale.name not in wanted:
             stale.unlink()
     for name, context in wanted.items():
-        path = CORPUS_DIR / name
+        path = directory / name
         if not path.is_file() or path.read_text(encoding="utf-8") != context:
             path.write_text(context, encoding="utf-8")
 

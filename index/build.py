@@ -34,6 +34,7 @@ from index.sentences import (
     chunk_sentences,
     write_sentences,
 )
+from index.spelling import VOCABULARY_VERSION, Vocabulary, write_vocabulary
 from index.store import ChunkStore, write_store
 from ingest.chunking import ChunkingConfig, chunk_document, chunker_signature
 from ingest.discover import scan_corpus
@@ -191,6 +192,7 @@ def build_index(
             and manifest.glossary == glossary.fingerprint()
             and manifest.lexical_version == LEXICAL_VERSION
             and manifest.sentence_version == SENTENCE_VERSION
+            and manifest.vocabulary_version == VOCABULARY_VERSION
             and len(report.unchanged) == len(documents)
             and not report.removed
         ):
@@ -229,6 +231,11 @@ def build_index(
         lexical = LexicalIndex.build([lexical_text(d, c) for d, c in chunks])
         lexical.save(partial.lexical_dir)
         glossary.save(partial.glossary_path)
+        # Glossary terms are words the index knows, so English ones are never "corrected".
+        terms = [term for group in glossary.groups for term in group]
+        write_vocabulary(
+            partial.vocabulary_path, [*(passage_text(d, c) for d, c in chunks), *terms]
+        )
         report.document_count = len(documents)
         manifest = Manifest(
             generation=number,
@@ -244,6 +251,7 @@ def build_index(
             glossary=glossary.fingerprint(),
             lexical_version=LEXICAL_VERSION,
             sentence_version=SENTENCE_VERSION,
+            vocabulary_version=VOCABULARY_VERSION,
         )
         partial.seal(manifest)
         _verify(partial, report.chunk_count, len(spans), embedder.dimension)
@@ -315,3 +323,4 @@ def _verify(generation: Generation, chunk_count: int, sentence_count: int, dimen
     if len(ChunkStore(generation.store_path).row_doc_ids()) != chunk_count:
         raise RuntimeError("Ny indeks er ufullstendig: tekstlageret mangler biter")
     LexicalIndex.load(generation.lexical_dir)
+    Vocabulary.load(generation.vocabulary_path)

@@ -52,6 +52,7 @@ class Manifest:
     glossary: str = ""  # fingerprint of the glossary used for query expansion
     lexical_version: str = ""
     sentence_version: str = ""  # empty: written before sentences had vectors of their own
+    vocabulary_version: str = ""  # empty: written before queries were spelling-corrected
     # every other file of the generation (relative path -> [bytes, sha256]); empty in
     # generations written before checksums, which are checked for their required parts only
     files: dict[str, list] = field(default_factory=dict)
@@ -115,6 +116,10 @@ class Generation:
     @property
     def glossary_path(self) -> Path:
         return self.directory / "glossary.json"
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.directory / "vocabulary.json"  # word -> corpus count, for spelling correction
 
     def _required(self) -> tuple[Path, ...]:
         return (self.store_path, self.dense_path, self.lexical_dir)

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased, NFKC-normalised word stems; æ, ø and å stay letters."""
     words = _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
     return _stemmer().stemWords([term for word in words for term in _terms(word)])
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's word stems as the corpus sees them."""
+
+    weights: dict[str, float]  # BM25 idf of each stem
+    unseen: frozenset[str] = frozenset()  # stems no chunk holds
 
 
 class Decompounder:
@@ -130,22 +139,28 @@ class LexicalIndex:
             Decompounder(frequencies),
         )
 
+    def _frequency(self, stem: str) -> int:
+        """How many chunks hold the stem."""
+        indptr = self._retriever.scores["indptr"]
+        column = self._retriever.vocab_dict.get(stem)
+        if column is None or column + 1 >= len(indptr):
+            return 0
+        return int(indptr[column + 1] - indptr[column])
+
     def idf(self, stems: list[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each stem; a stem no chunk holds gets the
         highest possible value, since a word the corpus never uses is the strongest signal
         that it cannot answer."""
-        indptr = self._retriever.scores["indptr"]
         total = self._retriever.scores["num_docs"]
         weights = {}
         for stem in stems:
-            column = self._retriever.vocab_dict.get(stem)
-            frequency = (
-                int(indptr[column + 1] - indptr[column])
-                if column is not None and column + 1 < len(indptr)
-                else 0
-            )
+            frequency = self._frequency(stem)
             weights[stem] = float(np.log(1 + (total - frequency + 0.5) / (frequency + 0.5)))
         return weights
+
+    def query_terms(self, text: str) -> QueryTerms:
+        stems = tokenize(text)
+        return QueryTerms(self.idf(stems), frozenset(s for s in stems if not self._frequency(s)))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row; rows without a query term score 0."""

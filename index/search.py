@@ -13,8 +13,9 @@ from index.embedder import Embedder
 from index.fusion import top_rows, weighted_fusion
 from index.generation import Generation
 from index.glossary import Glossary
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, QueryTerms, tokenize
 from index.sentences import SentenceIndex, SentenceScores, combined_dense
+from index.spelling import Correction, Vocabulary
 from index.store import ChunkStore
 from ingest.models import Chunk, Document
 
@@ -95,6 +96,7 @@ class Searcher:
         )
         self._lexical = LexicalIndex.load(generation.lexical_dir)
         self.glossary = Glossary.load(generation.glossary_path)
+        self.vocabulary = Vocabulary.load(generation.vocabulary_path)
         self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
         position = {doc_id: i for i, doc_id in enumerate(self.documents)}
         # Each chunk row's document as a position in self.documents, so that a filter is
@@ -121,6 +123,15 @@ class Searcher:
             lexical=self._lexical.scores(self.glossary.expand(query)),
             sentences=sentences,
         )
+
+    def correct(self, query: str) -> Correction:
+        """The query with the words this index does not know replaced by the closest words it
+        does; unchanged for a generation written without a vocabulary."""
+        return self.vocabulary.correct(query)
+
+    def query_terms(self, text: str) -> QueryTerms:
+        """The text's word stems with their idf, and which of them no chunk holds."""
+        return self._lexical.query_terms(text)
 
     def term_weights(self, text: str) -> dict[str, float]:
         """How telling each of the text's word stems is in this corpus (BM25 idf)."""

@@ -1,12 +1,16 @@
 """The one way a question is answered, shared by `POST /api/ask`, `refark ask`, `refark eval`
-and the Slack app: search the index, weigh the evidence, compose an extractive answer."""
+and the Slack app: make the question searchable, search the index, compose an extractive
+answer from the hits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.search import Filters, Hit, Searcher
-from service.answer import ASK_HITS, ComposedAnswer, compose_answer, evidence_of
+from service.answer import ASK_HITS, ComposedAnswer, compose_answer
+from service.followup import standalone_question
+from service.schemas import Turn
 
 
 @dataclass(frozen=True)
@@ -16,7 +20,19 @@ class Asked:
     answer: ComposedAnswer
 
 
-def ask(searcher: Searcher, question: str, filters: Filters | None = None) -> Asked:
-    hits = searcher.search(question, k=ASK_HITS, filters=filters)
-    evidence = evidence_of(question, hits, searcher.term_weights(question))
-    return Asked(question, hits, compose_answer(question, hits, evidence))
+def searched_question(searcher: Searcher, question: str, history: Sequence[Turn] = ()) -> str:
+    """The question with its misspelled words corrected to the corpus's words and, when it is
+    a follow-up ("Hvem drifter den?"), made self-contained from the conversation."""
+    corrected = searcher.correct(question).text
+    return standalone_question(corrected, history, searcher.term_weights, searcher.glossary)
+
+
+def ask(
+    searcher: Searcher,
+    question: str,
+    history: Sequence[Turn] = (),
+    filters: Filters | None = None,
+) -> Asked:
+    searched = searched_question(searcher, question, history)
+    hits = searcher.search(searched, k=ASK_HITS, filters=filters)
+    return Asked(searched, hits, compose_answer(searched, hits, searcher.query_terms(searched)))

@@ -14,7 +14,7 @@ from index.generation import IndexMissing, no_usable_index, usable_generations
 from index.highlight import highlight_spans
 from index.search import Filters, Hit, Mode, Searcher
 from ingest.models import section_anchor
-from service.answer import ASK_HITS, compose_answer, evidence_of
+from service.asking import ask
 from service.build_progress import BuildProgress
 from service.schemas import (
     AskFilters,
@@ -74,12 +74,6 @@ def to_filters(filters: AskFilters) -> Filters:
         year_from=filters.year_from,
         year_to=filters.year_to,
     )
-
-
-def retrieval_query(request: AskRequest) -> str:
-    """A follow-up question is searched together with the user's previous question."""
-    previous = [t.content for t in request.history if t.role == "user"]
-    return f"{previous[-1]} {request.question}" if previous else request.question
 
 
 class Engine:
@@ -173,37 +167,33 @@ class Engine:
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> SearchResponse:
         started = time.perf_counter()
-        hits = self.searcher().search(query, k=k, mode=mode, filters=filters)
-        results = [to_result(h, query, self.settings.base_url) for h in hits]
+        searcher = self.searcher()
+        correction = searcher.correct(query)
+        hits = searcher.search(correction.text, k=k, mode=mode, filters=filters)
+        results = [to_result(h, correction.text, self.settings.base_url) for h in hits]
         return SearchResponse(
             query=query,
             mode=mode.value,
             results=results,
             took_ms=round((time.perf_counter() - started) * 1000, 1),
+            corrected_query=correction.text if correction.changes else None,
         )
 
     def ask(self, request: AskRequest) -> AskResponse:
         started = time.perf_counter()
-        searcher = self.searcher()
-        hits = searcher.search(
-            retrieval_query(request), k=ASK_HITS, filters=to_filters(request.filters)
-        )
-        composed = compose_answer(
-            request.question,
-            hits,
-            evidence_of(request.question, hits, searcher.term_weights(request.question)),
-        )
+        asked = ask(self.searcher(), request.question, request.history, to_filters(request.filters))
         citations = [
-            Citation(n=n, **to_result(hit, request.question, self.settings.base_url).model_dump())
-            for n, hit in composed.citations
+            Citation(n=n, **to_result(hit, asked.question, self.settings.base_url).model_dump())
+            for n, hit in asked.answer.citations
         ]
         return AskResponse(
             question=request.question,
-            answer=composed.text,
-            found=composed.found,
+            answer=asked.answer.text,
+            found=asked.answer.found,
             citations=citations,
             mode="extractive",
             took_ms=round((time.perf_counter() - started) * 1000, 1),
+            corrected_query=asked.question if asked.question != request.question else None,
         )
 
     def reingest(

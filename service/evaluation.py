@@ -12,9 +12,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index.search import Mode, Searcher
 from ingest.models import Chunk
-from service.asking import Asked, ask
+from service.asking import Asked, ask, searched_question
+from service.schemas import Turn
 
 CUTOFF = 10
 # An answer hits when a cited passage is relevant and the answer text carries at least this
@@ -37,6 +40,8 @@ class Question:
     id: str
     question: str
     relevant: tuple[Relevant, ...]
+    # earlier turns of the conversation, for a follow-up question ("Hvem drifter den?")
+    history: tuple[Turn, ...] = ()
 
 
 @dataclass
@@ -71,8 +76,9 @@ def read_questions(path: Path) -> list[Question]:
         try:
             data = json.loads(line)
             relevant = tuple(Relevant(r["doc"], r["quote"]) for r in data.get("relevant", []))
-            questions.append(Question(str(data["id"]), data["question"], relevant))
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            history = tuple(Turn(**turn) for turn in data.get("history", []))
+            questions.append(Question(str(data["id"]), data["question"], relevant, history))
+        except (json.JSONDecodeError, KeyError, TypeError, ValidationError) as error:
             raise EvalFileError(f"{path}:{number}: ugyldig linje ({error})") from error
     return questions
 
@@ -155,7 +161,7 @@ def is_hit(asked: Asked, question: Question, relevant_ids: set[str], share: floa
 
 def _timed_ask(searcher: Searcher, question: Question, timings: list[float]) -> Asked:
     started = time.perf_counter()
-    asked = ask(searcher, question.question)
+    asked = ask(searcher, question.question, question.history)
     timings.append((time.perf_counter() - started) * 1000)
     return asked
 
@@ -171,11 +177,13 @@ def evaluate(
     judge = RelevanceJudge(searcher)
     answerable = [(q, judge.relevant_chunk_ids(q)) for q in questions if q.relevant]
     report = EvalReport(missing_quotes=[q.id for q, ids in answerable if not ids])
+    # Searched as `ask` searches them: spelling corrected, follow-ups made self-contained.
+    searched_questions = [searched_question(searcher, q.question, q.history) for q, _ in answerable]
     for mode in modes:
         firsts, ndcgs, timings = [], [], []
-        for question, relevant_ids in answerable:
+        for (_, relevant_ids), searched in zip(answerable, searched_questions, strict=True):
             started = time.perf_counter()
-            hits = searcher.search(question.question, k=CUTOFF, mode=mode)
+            hits = searcher.search(searched, k=CUTOFF, mode=mode)
             timings.append((time.perf_counter() - started) * 1000)
             flags = [h.chunk.chunk_id in relevant_ids for h in hits]
             firsts.append(flags.index(True) + 1 if True in flags else None)

@@ -95,11 +95,22 @@ class SearchResult(BaseModel):
     )
 
 
+CorrectedQuery = Annotated[
+    str | None,
+    Field(
+        description="The text actually searched, when it differs from the one sent: misspelled "
+        "words replaced by words the index knows, and for ask a follow-up question made "
+        "self-contained from the history; null when nothing was changed."
+    ),
+]
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
     took_ms: float
     results: list[SearchResult]
+    corrected_query: CorrectedQuery = None
 
 
 class Citation(SearchResult):
@@ -133,6 +144,7 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     mode: Literal["extractive", "llm"]
     took_ms: float
+    corrected_query: CorrectedQuery = None
 
 
 class DocumentSummary(BaseModel):

@@ -1,5 +1,7 @@
 """The extractive answer composer, with hand-made passages. The embedding here is a bag of words
-(a deterministic stand-in, so the rules are tested alone); the real model is tested in test_api."""
+and the selector a stand-in that ranks by similarity alone (deterministic, so the composer's
+rules are tested alone); the shipped selector's learned preferences are tested at the end, and
+the real model in test_api."""
 
 from __future__ import annotations
 
@@ -7,21 +9,30 @@ import re
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from index.lexical import tokenize
+from index.lexical import QueryTerms, tokenize
 from index.search import Hit
 from index.sentences import chunk_sentences
 from ingest.models import Chunk, Document, DocumentMeta
-from service.answer import (
-    MAX_ANSWER_WORDS,
-    MAX_SENTENCES,
-    NOT_FOUND,
-    Evidence,
-    EvidencePolicy,
-    answer_units,
-    compose_answer,
-    evidence_of,
+from service.answer import MAX_ANSWER_WORDS, MAX_UNITS, NOT_FOUND, choose, compose_answer
+from service.answer_features import (
+    QUESTION_FEATURES,
+    UNIT_FEATURES,
+    Candidate,
+    candidates,
+    question_features,
+    question_kinds,
+    unit_features,
+    unit_kinds,
 )
+from service.answer_selector import (
+    AnswerSelector,
+    LogisticModel,
+    SelectorMismatch,
+    default_selector,
+)
+from service.answer_units import answer_units
 
 VOCABULARY: dict[str, int] = {}
 
@@ -81,8 +92,8 @@ PASSAGES = [
 ]
 
 
-def equal_weights(text: str) -> dict[str, float]:
-    return dict.fromkeys(tokenize(text), 1.0)
+def equal_weights(text: str) -> QueryTerms:
+    return QueryTerms(dict.fromkeys(tokenize(text), 1.0))
 
 
 def with_sentence_scores(question: str, found: Hit) -> Hit:
@@ -98,14 +109,26 @@ def with_sentence_scores(question: str, found: Hit) -> Hit:
     )
 
 
-# Thresholds on the bag-of-words stand-in's scale: any sentence sharing words is evidence.
-STAND_IN_POLICY = EvidencePolicy(coverage_weight=0.0, min_score=0.2, strong_sentence=1.1)
+def leaning_on(names: tuple[str, ...], feature: str) -> LogisticModel:
+    """Probability 0.5 at a bag-of-words cosine of 0.2 in the one feature it reads."""
+    coefficients = np.zeros(len(names))
+    coefficients[names.index(feature)] = 10.0
+    return LogisticModel(names, np.zeros(len(names)), np.ones(len(names)), coefficients, -2.0)
+
+
+def similarity_only() -> AnswerSelector:
+    """Any sentence sharing words with the question is evidence, and the closest is quoted."""
+    return AnswerSelector(
+        unit=leaning_on(UNIT_FEATURES, "similarity"),
+        answerable=leaning_on(QUESTION_FEATURES, "best_sentence"),
+        min_answerable=0.5,
+        companion_share=0.9,
+    )
 
 
 def answer(question: str, hits=PASSAGES):
     hits = [with_sentence_scores(question, h) for h in hits]
-    evidence = evidence_of(question, hits, equal_weights(question))
-    return compose_answer(question, hits, evidence, STAND_IN_POLICY)
+    return compose_answer(question, hits, equal_weights(question), similarity_only())
 
 
 def test_every_marker_has_a_citation_and_every_citation_is_cited():
@@ -127,10 +150,10 @@ def test_answer_sentences_are_quoted_from_the_passages_they_cite():
 def test_a_run_on_sentence_longer_than_an_answer_is_never_quoted():
     run_on = " ".join(["Kvitteringen sendes til avsender"] * 30) + "."
     passages = [hit(1, run_on, 0.9), *PASSAGES]
-    composed = answer("Hvem sendes kvitteringen til?", passages)
+    composed = answer("Hva skjer med kvitteringen når meldingen er behandlet?", passages)
     assert composed.found
     assert run_on not in composed.text
-    assert len(composed.text.split()) <= MAX_ANSWER_WORDS + MAX_SENTENCES  # words and markers
+    assert len(composed.text.split()) <= MAX_ANSWER_WORDS + MAX_UNITS  # words and markers
 
 
 def test_weak_evidence_gives_no_answer_but_the_closest_passages():
@@ -145,47 +168,89 @@ def test_no_passages_means_no_answer():
     assert not answer("Hva er HelseID?", []).found
 
 
-def test_evidence_is_the_closest_sentence_and_the_best_rare_word_overlap_of_the_top_passages():
-    question = "Hvem utsteder tilgangsbevis i HelseID?"
-    related = [
-        with_sentence_scores(
-            question, hit(1, "HelseID utsteder tilgangsbevis til fagsystemer.", 0)
-        ),
-        with_sentence_scores(question, hit(2, "Kjernejournal brukes i legevakten.", 0)),
-    ]
-    weights = {"utsted": 1.0, "tilgangsbevis": 3.0, "helseid": 1.0, "hvem": 0.0}
-    evidence = evidence_of(question, related, weights)
-    assert evidence.sentence == max(score for _, _, score in related[0].sentences)
-    assert evidence.weighted_coverage == 1.0
-    assert not evidence.lacks_number
-    rare_word_missing = evidence_of(
-        "Hva koster tilgangsbevis?", related[1:], {"kost": 1.0, "tilgangsbevis": 3.0}
+def test_an_answer_quotes_at_most_three_units_and_never_the_same_text_twice():
+    repeated = "Applikasjonskvitteringen sendes når meldingen er behandlet."
+    passages = [hit(n, repeated + " Den har status.", 0.9) for n in range(1, 6)]
+    found = candidates(
+        [with_sentence_scores("Når sendes applikasjonskvitteringen?", h) for h in passages]
     )
-    assert rare_word_missing.weighted_coverage == 0.0
+    chosen = choose(found, [0.9] * len(found), share=0.1)
+    texts = [found[i].text for i in chosen]
+    assert len(chosen) <= MAX_UNITS
+    assert len(texts) == len(set(texts))
 
 
-def test_a_question_asking_for_a_number_needs_a_number_among_the_closest_sentences():
-    question = "Hvor mange timer har mottakeren på å sende applikasjonskvittering?"
-    without = with_sentence_scores(
-        question, hit(1, "Mottakeren sender applikasjonskvittering når meldingen er lest.", 0)
+def test_a_unit_joins_the_best_only_when_it_is_nearly_as_likely():
+    found = candidates([with_sentence_scores("Hva er en kvittering?", h) for h in PASSAGES[:2]])
+    assert len(choose(found, [0.9, 0.2, 0.85, 0.1], share=0.9)) == 2
+    assert len(choose(found, [0.9, 0.2, 0.5, 0.1], share=0.9)) == 1
+
+
+def test_question_kinds_name_what_the_question_asks_for():
+    assert "duration" in question_kinds("Hvor lang tid har vi på å svare på en PLO-melding?")
+    assert "money" in question_kinds("Hva betaler kommunen for medlemskap i Norsk helsenett?")
+    assert "who" in question_kinds("Hvem drifter HelseID?")
+    assert "time" in question_kinds("Når ble e-resept innført?")
+    assert question_kinds("Hva er dokumentdeling?") == set()
+
+
+def test_unit_kinds_find_durations_numbers_and_names_written_in_words():
+    assert {"duration", "number"} <= unit_kinds("Forespørsler besvares innen fire timer på dagtid.")
+    assert "duration" in unit_kinds("Svar sendes innen tre virkedager.")
+    assert "duration" not in unit_kinds("Svar sendes så snart meldingen er lest.")
+    assert "time" in unit_kinds("Løsningen ble tatt i bruk i mars 2021.")
+    assert "who" in unit_kinds("Løsningen driftes av Norsk helsenett SF.")
+    assert "who" not in unit_kinds("Løsningen driftes lokalt, døgnet rundt.")
+
+
+DURATION_QUESTION = "Hvor lang tid har vi på å svare på en PLO-melding?"
+WITH_DURATION = "Forespørsler om helseopplysninger besvares innen fire timer på dagtid."
+WITHOUT_DURATION = "Forespørsler om helseopplysninger besvares av den som har ansvaret."
+
+
+def twin_candidates(question: str, texts: list[str]) -> list[Candidate]:
+    """One passage per text, every unit exactly as close to the question, so that only what the
+    units hold tells them apart."""
+    hits = [replace(hit(1, text, 0.85), sentences=((0, len(text), 0.85),)) for text in texts]
+    return [c for h in hits for c in candidates([h])]
+
+
+def test_features_mark_whether_a_unit_holds_what_the_question_asks_for():
+    found = twin_candidates(DURATION_QUESTION, [WITH_DURATION, WITHOUT_DURATION])
+    rows = unit_features(DURATION_QUESTION, found, equal_weights(DURATION_QUESTION))
+    has, lacks = UNIT_FEATURES.index("has_duration"), UNIT_FEATURES.index("lacks_duration")
+    assert rows[0, has] == 1.0 and rows[0, lacks] == 0.0
+    assert rows[1, has] == 0.0 and rows[1, lacks] == 1.0
+
+
+def test_the_shipped_selector_prefers_the_unit_that_holds_what_the_question_asks_for():
+    found = twin_candidates(DURATION_QUESTION, [WITHOUT_DURATION, WITH_DURATION])
+    rows = unit_features(DURATION_QUESTION, found, equal_weights(DURATION_QUESTION))
+    probabilities = default_selector().unit.probabilities(rows)
+    assert probabilities[1] > probabilities[0]
+
+
+def test_the_shipped_selector_answers_from_a_close_passage_and_declines_an_unrelated_one():
+    question = "Hvem utsteder tilgangsbevis til fagsystemene?"
+    close = "HelseID utsteder tilgangsbevis til fagsystemene etter innlogging."
+    unrelated = "Kjernejournal brukes av legevakten om natten og i helgene."
+    terms = QueryTerms({"utsted": 4.0, "tilgangsbevis": 6.0, "fagsystem": 3.0})
+    answered = compose_answer(
+        question, [replace(hit(1, close, 0.88), sentences=((0, len(close), 0.92),))], terms
     )
-    with_number = with_sentence_scores(
-        question, hit(1, "Mottakeren sender applikasjonskvittering innen fire timer.", 0)
+    declined = compose_answer(
+        question, [replace(hit(1, unrelated, 0.76), sentences=((0, len(unrelated), 0.75),))], terms
     )
-    assert evidence_of(question, [without], equal_weights(question)).lacks_number
-    assert not evidence_of(question, [with_number], equal_weights(question)).lacks_number
-    assert not evidence_of(
-        "Hva er en applikasjonskvittering?", [without], equal_weights(question)
-    ).lacks_number
+    assert answered.found and answered.text == f"{close} [1]"
+    assert not declined.found
+    assert answered.confidence > declined.confidence
 
 
-def test_policy_weighs_sentence_similarity_with_rare_word_overlap():
-    policy = EvidencePolicy(coverage_weight=0.2, min_score=0.97, strong_sentence=0.89)
-    assert policy.admits(Evidence(sentence=0.85, weighted_coverage=0.7))
-    assert not policy.admits(Evidence(sentence=0.85, weighted_coverage=0.5))
-    assert not policy.admits(Evidence(sentence=0.75, weighted_coverage=1.0))
-    assert policy.admits(Evidence(sentence=0.89, weighted_coverage=0.0))
-    assert not policy.admits(Evidence(sentence=0.95, weighted_coverage=1.0, lacks_number=True))
+def test_weights_fitted_on_other_features_are_refused():
+    data = default_selector().to_json()
+    data["unit"]["features"] = data["unit"]["features"][:-1]
+    with pytest.raises(SelectorMismatch):
+        AnswerSelector.from_json(data)
 
 
 REQUIREMENTS = hit(
@@ -231,3 +296,28 @@ def test_a_sentence_about_the_document_itself_is_never_the_answer():
     assert composed.found
     assert "Dette dokumentet" not in composed.text
     assert composed.text.startswith("Kommunen betaler en årlig medlemsavgift")
+
+
+def coverage(question: str, passage: str, terms: QueryTerms) -> float:
+    found_hit = replace(hit(1, passage, 0.85), sentences=((0, len(passage), 0.85),))
+    rows = question_features(question, [found_hit], terms)
+    return rows[0, QUESTION_FEATURES.index("coverage")]
+
+
+def test_english_words_the_corpus_never_uses_do_not_count_against_an_english_question():
+    passage = "Dokumentdeling gjør journaldokumenter tilgjengelige for andre virksomheter."
+    english = QueryTerms(
+        {"what": 6.0, "is": 6.0, "dokumentdeling": 3.0}, unseen=frozenset({"what", "is"})
+    )
+    assert coverage("what is dokumentdeling?", passage, english) == 1.0
+    norwegian = QueryTerms({"dokumentdeling": 3.0, "outlook": 6.0}, unseen=frozenset({"outlook"}))
+    assert coverage("Hva er dokumentdeling i Outlook?", passage, norwegian) < 0.5
+
+
+def test_an_answer_that_lacks_what_the_question_asks_for_is_declined():
+    question = "Hvor lang tid har mottakeren på å sende applikasjonskvittering?"
+    without = hit(1, "Mottakeren sender applikasjonskvittering når meldingen er lest.", 0.9)
+    with_duration = hit(1, "Mottakeren sender applikasjonskvittering innen fire timer.", 0.9)
+    assert not answer(question, [without]).found
+    assert answer(question, [with_duration]).found
+    assert answer("Hva gjør mottakeren med applikasjonskvittering?", [without]).found

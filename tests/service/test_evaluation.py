@@ -48,6 +48,22 @@ def test_quote_share_is_the_part_of_the_quotes_words_the_answer_carries():
     assert quote_share("Se kapittel 3. [1]", quote) == 0.0
 
 
+def test_a_question_line_may_carry_the_conversation_before_it(tmp_path: Path):
+    path = tmp_path / "q.jsonl"
+    row = {
+        "id": "q1",
+        "question": "Hvem drifter den?",
+        "history": [{"role": "user", "content": "Hva er HelseID?"}],
+        "relevant": [],
+    }
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "history": [{"role": "x"}]}))
+    with pytest.raises(EvalFileError, match=r"q\.jsonl:2"):
+        read_questions(path)
+    path.write_text(json.dumps(row))
+    [question] = read_questions(path)
+    assert [(t.role, t.content) for t in question.history] == [("user", "Hva er HelseID?")]
+
+
 def test_malformed_question_file_names_the_line(tmp_path: Path):
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "q1", "question": "a", "relevant": []}\n{"id": "q2"}\n')

@@ -1,0 +1,213 @@
+"""Query spelling correction, like Elasticsearch's fuzziness: a word the index does not know
+is replaced by the most common corpus word one or two edits away."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import tokenize
+
+# Bump when the vocabulary's words or counting change: the next ingest then rebuilds it.
+VOCABULARY_VERSION = "1"
+MIN_LETTERS = 5  # shorter words are too often acronyms or abbreviations to be guessed at
+LONG_WORD = 8  # from this many letters two edits are allowed, below it one
+MAX_EDITS = 2
+# Candidates are looked up by the deletions of the first PREFIX letters only (SymSpell's prefix
+# length): it keeps the index at a few entries per distinct word start instead of dozens per
+# word, and still finds every word within the distance (the rest of the word is compared after).
+PREFIX = 7
+_WORD = re.compile(r"\w+")  # what a query is corrected by: hyphens separate words
+_TOKEN = re.compile(r"\w+(?:-\w+)*")  # what the lexical leg indexes (index.lexical)
+# The letters counted one by one when words are narrowed down by their letters.
+_ALPHABET = "abcdefghijklmnopqrstuvwxyzæøå"
+_LETTER_COLUMNS = np.full(256, len(_ALPHABET), dtype=np.int64)
+_LETTER_COLUMNS[[ord(letter) for letter in _ALPHABET]] = np.arange(len(_ALPHABET))
+
+
+def words(text: str) -> list[str]:
+    """The text's words, lower-cased and NFKC-normalised; a hyphenated word also counts joined
+    ("e-resept" gives "e", "resept" and "eresept"), as the lexical leg indexes it. Tokens with
+    digits or underscores (versions, identifiers) are not words."""
+    found = []
+    for token in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
+        parts = token.split("-")
+        found.extend(part for part in parts if part.isalpha())
+        if len(parts) > 1 and all(part.isalpha() for part in parts):
+            found.append("".join(parts))
+    return found
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    """The text and every string made from it by deleting up to `depth` characters."""
+    found = {text}
+    frontier = {text}
+    for _ in range(depth):
+        frontier = {s[:i] + s[i + 1 :] for s in frontier for i in range(len(s))}
+        found |= frontier
+    return found
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (Damerau: swapping two neighbours is one edit), or
+    limit + 1 as soon as it is sure to exceed `limit`. Only cells within `limit` of the
+    diagonal are computed."""
+    over = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return over
+    before: list[int] = []
+    previous = [min(j, over) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        current = [over] * (len(b) + 1)
+        current[0] = min(i, over)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            value = min(
+                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            current[j] = min(value, over)
+        if min(current) > limit:  # every alignment already costs more
+            return over
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _as_typed(typed: str, word: str) -> str:
+    """The replacement in the case the user typed: "Helsid" becomes "Helseid"."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
+
+
+def _spans(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Every integer of every range [start, end), in order, without a Python loop."""
+    lengths = ends - starts
+    return np.arange(lengths.sum()) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+
+
+def _letter_counts(texts: list[str]) -> np.ndarray:
+    """How often each text holds each letter of _ALPHABET (all other characters share the last
+    column): one row a text."""
+    width = len(_ALPHABET) + 1
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    columns = _LETTER_COLUMNS[np.minimum(codes, len(_LETTER_COLUMNS) - 1)]
+    rows = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+    counts = np.bincount(rows * width + columns, minlength=len(texts) * width)
+    return counts.reshape(len(texts), width).astype(np.int16)
+
+
+def write_vocabulary(path: Path, texts: Iterable[str]) -> None:
+    """Count the words of `texts` into the file a Vocabulary loads."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(words(text))
+    path.write_text(json.dumps(dict(sorted(counts.items())), ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Correction:
+    text: str  # the query with its misspelled words replaced, the rest as typed
+    changes: tuple[tuple[str, str], ...] = ()  # (as typed, replacement) in query order
+
+
+class Vocabulary:
+    """Every word of the corpus and the glossary with how often it occurs, looked up by
+    closeness. The words near a misspelling are those whose first PREFIX letters share a
+    deletion with its own (SymSpell); they are narrowed by length and by their letters (a word
+    missing more letters than the edits allowed cannot be that close) before any edit distance
+    is computed, so that a 100,000-word vocabulary answers in a fraction of a millisecond."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        # "Known" is decided on stems, as the lexical leg matches: an inflection the corpus
+        # never spells out ("innloggingene") is still found, so it is never corrected.
+        self._stems = frozenset(tokenize(" ".join(counts)))
+        # Sorted, so that the words sharing their first PREFIX letters are neighbours.
+        self._words = sorted(w for w in counts if len(w) >= MIN_LETTERS - 1)
+        self._lengths = np.array([len(w) for w in self._words], dtype=np.int64)
+        self._letters = _letter_counts(self._words)
+        prefixes = [w[:PREFIX] for w in self._words]
+        starts = [i for i, p in enumerate(prefixes) if i == 0 or p != prefixes[i - 1]]
+        self._group_starts = np.array([*starts, len(prefixes)], dtype=np.int64)
+        # A sorted array of hashes rather than a dict of strings: a 100,000-word vocabulary has
+        # half a million deletions, which as Python strings would take tens of MB. (str hashes
+        # differ between processes; this index never leaves the process.)
+        keys, groups = [], []
+        for group, start in enumerate(starts):
+            variants = _deletions(prefixes[start], MAX_EDITS)
+            keys.extend(map(hash, variants))
+            groups.extend([group] * len(variants))
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self._keys = np.array(keys, dtype=np.int64)[order]
+        self._key_groups = np.array(groups, dtype=np.int64)[order]
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        # A generation written before spelling correction has no vocabulary: nothing is corrected.
+        if not path.is_file():
+            return cls({})
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def known(self, word: str) -> bool:
+        """Whether the index knows the lower-cased word; stopwords count as known."""
+        if word in self.counts:
+            return True
+        stems = tokenize(word)
+        return not stems or stems[0] in self._stems
+
+    def correct(self, query: str) -> Correction:
+        changes = []
+
+        def replace(match: re.Match[str]) -> str:
+            typed = match.group()
+            word = unicodedata.normalize("NFKC", typed).lower()
+            if len(word) < MIN_LETTERS or not word.isalpha() or self.known(word):
+                return typed
+            suggestion = self.suggestion(word)
+            if suggestion is None:
+                return typed
+            written = _as_typed(typed, suggestion)
+            changes.append((typed, written))
+            return written
+
+        return Correction(_WORD.sub(replace, query), tuple(changes))
+
+    def suggestion(self, word: str) -> str | None:
+        """The corpus word closest to `word`, within one edit (two from LONG_WORD letters);
+        of equally close ones the most frequent."""
+        limit = 1 if len(word) < LONG_WORD else MAX_EDITS
+        best: tuple[int, int, str] | None = None
+        for candidate in self._near(word, limit):
+            distance = edit_distance(word, candidate, limit)
+            if distance <= limit:
+                key = (distance, -self.counts[candidate], candidate)
+                best = key if best is None or key < best else best
+        return best[2] if best else None
+
+    def _near(self, word: str, limit: int) -> list[str]:
+        """A superset of the words within `limit` edits of `word`, and few others."""
+        if not self._words:
+            return []
+        hashes = np.fromiter(map(hash, _deletions(word[:PREFIX], limit)), dtype=np.int64)
+        keys = _spans(
+            np.searchsorted(self._keys, hashes, side="left"),
+            np.searchsorted(self._keys, hashes, side="right"),
+        )
+        groups = np.unique(self._key_groups[keys])
+        rows = _spans(self._group_starts[groups], self._group_starts[groups + 1])
+        rows = rows[np.abs(self._lengths[rows] - len(word)) <= limit]
+        surplus = self._letters[rows] - _letter_counts([word])[0]
+        extra = np.maximum(surplus, 0).sum(axis=1)
+        missing = extra - surplus.sum(axis=1)
+        # Each edit adds at most one letter and removes at most one (a swap neither), so a word
+        # with more letters extra or missing than edits allowed is farther away.
+        rows = rows[np.maximum(extra, missing) <= limit]
+        return [self._words[row] for row in rows]

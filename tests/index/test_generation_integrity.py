@@ -28,6 +28,7 @@ PARTS = [
     "sentences.faiss",
     "sentences.npy",
     "glossary.json",
+    "vocabulary.json",
     "lexical/params.index.json",
 ]
 

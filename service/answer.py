@@ -4,7 +4,7 @@ most likely to hold the answer, each with its citation marker.
 No language model: every sentence in an answer is quoted from a passage, and the answer
 declines, rather than answer from nothing, when the selector rates the passages unlikely to
 answer the question or when the quoted units lack what the question asks for (a duration, a
-date, a number, an amount, a name)."""
+number, an amount, an actor)."""
 
 from __future__ import annotations
 

@@ -663,6 +663,7 @@ function renderSearch(focusFrom = null) {
     h("strong", {}, `${results.length} treff`),
     ` (${formatMs(response.took_ms)})`,
     filterText ? ` · filtrert på ${filterText}` : "",
+    response.corrected_query ? ` · søkte etter «${response.corrected_query}»` : "",
   );
   if (!results.length) {
     const active = filters.types.length || filters.yearFrom !== null || filters.yearTo !== null;
@@ -876,6 +877,9 @@ function turnView(turn, turnIndex, latest) {
     ),
   ];
   if (filterText) parts.push(h("p", { class: "facts" }, `Filtrert på ${filterText}`));
+  if (response.corrected_query) {
+    parts.push(h("p", { class: "facts searched-as" }, `Søkte etter «${response.corrected_query}»`));
+  }
   if (response.found) {
     parts.push(
       h(

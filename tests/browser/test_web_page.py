@@ -285,6 +285,25 @@ def test_a_follow_up_question_sends_the_conversation_and_ny_samtale_forgets_it(
     assert json.loads(third.post_data)["history"] == []
 
 
+def test_a_misspelled_search_and_a_follow_up_say_what_was_searched_for(
+    page, live_server: str, api: httpx.Client
+) -> None:
+    corrected = api_search(api, "helsid innlogging")["corrected_query"]
+    assert corrected == "helseid innlogging"
+    open_page(page, live_server)
+
+    search(page, "helsid innlogging")
+    expect(page.locator("#sok-status")).to_contain_text(f"søkte etter «{corrected}»")
+
+    switch_to_ask(page)
+    ask(page, "Hva er HelseID?")
+    ask(page, "Hvem drifter den?")
+    expect(page.locator("#panel-spor .turn.latest .searched-as")).to_have_text(
+        "Søkte etter «Hvem drifter HelseID?»"
+    )
+    assert page.console.errors == []
+
+
 def test_a_document_type_filter_limits_results_to_that_type(
     page, live_server: str, api: httpx.Client
 ) -> None:

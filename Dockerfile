@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REFARK_PORT=8000 \
     REFARK_CORPUS_DIR=/app/corpus \
     REFARK_INDEX_DIR=/app/var/index \
-    REFARK_MODEL_CACHE=/app/var/models
+    REFARK_MODEL_CACHE=/app/var/models \
+    REFARK_FEEDBACK_DB=/app/feedback/feedback.sqlite3
 
 RUN useradd --create-home --uid 10001 refark
 WORKDIR /app
@@ -23,7 +24,9 @@ COPY bots bots
 RUN pip install .
 
 COPY corpus corpus
-RUN refark ingest && chown -R refark:refark /app/var
+RUN refark ingest && mkdir -p /app/feedback && chown -R refark:refark /app/var /app/feedback
+# The votes on answers outlive the container (and every re-ingest): keep them on a volume.
+VOLUME ["/app/feedback"]
 
 USER refark
 EXPOSE 8000

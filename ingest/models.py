@@ -6,7 +6,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-DOC_TYPES = ("referansearkitektur", "standard", "erfaringsrapport", "veileder", "annet")
+# Document types, in the order they are offered, with the label users see.
+DOC_TYPE_LABELS = {
+    "referansearkitektur": "Referansearkitektur",
+    "standard": "Standard",
+    "erfaringsrapport": "Erfaringsrapport",
+    "veileder": "Veileder",
+    "annet": "Annet",
+}
+DOC_TYPES = tuple(DOC_TYPE_LABELS)
 
 HEADING_SEPARATOR = " › "
 BLOCK_SEPARATOR = "\n\n"

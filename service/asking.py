@@ -4,6 +4,7 @@ answer from the hits."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,9 +16,11 @@ from service.schemas import Turn
 
 @dataclass(frozen=True)
 class Asked:
-    question: str  # the question as searched and answered
+    typed: str  # the question as asked
+    question: str  # as searched and answered: corrected, and self-contained if a follow-up
     hits: list[Hit]
     answer: ComposedAnswer
+    seconds: float
 
 
 def searched_question(searcher: Searcher, question: str, history: Sequence[Turn] = ()) -> str:
@@ -33,6 +36,8 @@ def ask(
     history: Sequence[Turn] = (),
     filters: Filters | None = None,
 ) -> Asked:
+    started = time.perf_counter()
     searched = searched_question(searcher, question, history)
     hits = searcher.search(searched, k=ASK_HITS, filters=filters)
-    return Asked(searched, hits, compose_answer(searched, hits, searcher.query_terms(searched)))
+    answer = compose_answer(searched, hits, searcher.query_terms(searched))
+    return Asked(question, searched, hits, answer, time.perf_counter() - started)

@@ -1,18 +1,45 @@
-"""The `refark` command: ingest, search, ask, serve and eval."""
+"""The `refark` command: ingest, search, ask, serve, eval and feedback."""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from tqdm import tqdm
 
 from index.build import IngestReport, NothingToIndex
-from index.generation import IndexMissing, IngestBusy, current_generation
-from index.search import Filters, Mode
+from index.generation import (
+    IndexMissing,
+    IngestBusy,
+    current_generation,
+    no_usable_index,
+    usable_generations,
+)
+from index.search import Mode
+from index.store import ChunkStore
+from service.feedback import (
+    MAX_FEEDBACK_ID,
+    FeedbackStore,
+    NewerFeedbackSchema,
+    Source,
+    StoredFeedback,
+    UnknownFeedback,
+    export_eval,
+    to_jsonl,
+)
+from service.queries import InvalidQuery, checked_query, parse_filters
 from service.remote import ServerError, call, server_for
-from service.schemas import MAX_QUERY_CHARS, AskRequest, AskResponse, SearchResponse
+from service.schemas import (
+    MAX_SOURCE_DOC_CHARS,
+    MAX_SOURCE_QUOTE_CHARS,
+    AskFilters,
+    AskResponse,
+    SearchResponse,
+)
 from service.settings import Settings, get_settings
 
 
@@ -89,10 +116,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_query(text: str) -> str | None:
-    if not text.strip():
-        return "Spørringen er tom."
-    if len(text) > MAX_QUERY_CHARS:
-        return f"Spørringen er for lang (over {MAX_QUERY_CHARS} tegn)."
+    try:
+        checked_query(text)
+    except InvalidQuery as error:
+        return str(error)
     return None
 
 
@@ -104,10 +131,11 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         params = {"q": args.query, "k": args.k, "mode": args.mode, "type": args.type or []}
         response = SearchResponse.model_validate(call(server, "/api/search", params=params))
     else:
-        filters = Filters(doc_types=tuple(args.type or ()))
-        response = _engine(settings).search(
-            args.query, k=args.k, mode=Mode(args.mode), filters=filters
-        )
+        from service.responses import search_response
+
+        filters = parse_filters(AskFilters(type=args.type or []))
+        searched = _engine(settings).search(args.query, args.k, Mode(args.mode), filters)
+        response = search_response(searched, settings.base_url)
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
@@ -131,7 +159,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             call(server, "/api/ask", body={"question": args.question})
         )
     else:
-        response = _engine(settings).ask(AskRequest(question=args.question))
+        from service.responses import ask_response
+
+        response = ask_response(_engine(settings).ask(args.question), settings.base_url)
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
@@ -236,6 +266,140 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the feedback store, then run the `refark feedback` action asked for."""
+    try:
+        store = FeedbackStore(settings.feedback_db)
+    except (OSError, sqlite3.DatabaseError, NewerFeedbackSchema) as error:
+        print(f"Feil: kan ikke åpne {settings.feedback_db}: {error}", file=sys.stderr)
+        return 1
+    return args.feedback_action(args, settings, store)
+
+
+def _current_chunks(index_dir: Path) -> ChunkStore:
+    """The chunk store of the generation a server would answer from, opened without loading
+    the embedding model."""
+    rejected: dict[tuple[str, int], str] = {}
+    for generation, _ in usable_generations(index_dir, rejected):
+        return ChunkStore(generation.store_path)
+    raise no_usable_index(index_dir, rejected)
+
+
+def feedback_export(args: argparse.Namespace, settings: Settings, store: FeedbackStore) -> int:
+    items = export_eval(store, _current_chunks(settings.index_dir))
+    text = to_jsonl(items)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"Feil: kan ikke skrive {args.output}: {error.strerror}", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text)
+    unmarked = sum(1 for item in items if not item["relevant"])
+    print(
+        f"{len(items)} 👎-svar eksportert; {unmarked} uten merket kilde (regnes som spørsmål "
+        "Refark burde ha avvist, til noen merker riktig kilde med `refark feedback mark`).",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _check_source(doc: str, quote: str) -> str | None:
+    if not doc.strip() or not quote.strip():
+        return "Dokument og sitat kan ikke være tomme."
+    if len(doc) > MAX_SOURCE_DOC_CHARS:
+        return f"Dokumentstien er for lang (over {MAX_SOURCE_DOC_CHARS} tegn)."
+    if len(quote) > MAX_SOURCE_QUOTE_CHARS:
+        return f"Sitatet er for langt (over {MAX_SOURCE_QUOTE_CHARS} tegn)."
+    return None
+
+
+def feedback_mark(args: argparse.Namespace, settings: Settings, store: FeedbackStore) -> int:
+    if problem := _check_source(args.doc, args.quote):
+        print(f"Feil: {problem}", file=sys.stderr)
+        return 2
+    try:
+        store.mark_source(args.id, Source(args.doc, args.quote))
+    except UnknownFeedback as error:
+        print(f"Feil: {error}", file=sys.stderr)
+        return 2
+    print(f"Tilbakemelding {args.id}: riktig kilde er {args.doc}.")
+    return 0
+
+
+_VOTE_SIGNS = {"up": "👍", "down": "👎"}
+
+
+def _shorten(text: str, limit: int) -> str:
+    collapsed = " ".join(text.split())
+    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+
+
+def describe_feedback(entry: StoredFeedback) -> str:
+    """One line per vote: id, time, vote, channel, question, comment and marked sources."""
+    feedback = entry.feedback
+    line = (
+        f"{entry.id:>5}  {entry.created_at}  {_VOTE_SIGNS[feedback.vote]}  "
+        f"{feedback.channel:<5}  «{_shorten(feedback.question, 80)}»"
+    )
+    if feedback.comment:
+        line += f"  kommentar: «{_shorten(feedback.comment, 60)}»"
+    if entry.sources:
+        count = len(entry.sources)
+        line += f"  ({count} {'kilde' if count == 1 else 'kilder'} merket)"
+    return line
+
+
+def feedback_list(args: argparse.Namespace, settings: Settings, store: FeedbackStore) -> int:
+    entries = store.entries(vote=args.vote, limit=args.limit)
+    if not entries:
+        print("Ingen tilbakemeldinger.")
+    for entry in entries:
+        print(describe_feedback(entry))
+    return 0
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from low to high, refused in Norwegian."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"må være et heltall fra {low} til {high}")
+        return number
+
+    return parse
+
+
+def _add_feedback_commands(commands: argparse._SubParsersAction) -> None:
+    feedback = commands.add_parser("feedback", help="tilbakemeldinger (👍/👎) på svar")
+    # index_dir: main() reads it for every command; only `export` looks at the index.
+    feedback.set_defaults(handler=cmd_feedback, index_dir=None)
+    actions = feedback.add_subparsers(dest="feedback_command", required=True)
+
+    export = actions.add_parser(
+        "export", help="skriv 👎-svarene som spørsmålsfil for `refark eval` (JSON Lines)"
+    )
+    export.add_argument("--output", help="fil å skrive til (standard: standard ut)")
+    export.add_argument("--index-dir", help="indeksmappe (standard: REFARK_INDEX_DIR)")
+    export.set_defaults(feedback_action=feedback_export)
+
+    mark = actions.add_parser("mark", help="merk hvilken kilde som ville vært riktig svar")
+    mark.add_argument("id", type=_int_between(1, MAX_FEEDBACK_ID), help="tilbakemeldingens id")
+    mark.add_argument("--doc", required=True, help="dokumentets sti i korpuset")
+    mark.add_argument("--quote", required=True, help="nøyaktig tekst fra dokumentet")
+    mark.set_defaults(feedback_action=feedback_mark)
+
+    listing = actions.add_parser("list", help="vis de nyeste tilbakemeldingene")
+    listing.add_argument("--vote", choices=["up", "down"], help="bare 👍 (up) eller 👎 (down)")
+    listing.add_argument("--limit", type=_int_between(1, 1000), default=20, metavar="1..1000")
+    listing.set_defaults(feedback_action=feedback_list)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="refark", description="Søk og spørsmål i dokumenter om kommunal e-helsearkitektur."
@@ -284,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--mode", choices=["all", *[m.value for m in Mode]], default="all")
     evaluation.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
     evaluation.set_defaults(handler=cmd_eval)
+
+    _add_feedback_commands(commands)
+    for command in entry_points(group="refark.commands"):  # `refark slack`, from bots/
+        module = command.load()
+        plugged = with_index(commands.add_parser(command.name, help=module.HELP))
+        plugged.set_defaults(handler=module.run)
     return parser
 
 

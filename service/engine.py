@@ -1,79 +1,26 @@
-"""The answer API shared by the HTTP routers, the CLI and the Slack bot: search, ask and
-re-ingest over the current index generation, swapped in without dropping requests."""
+"""The answer core shared by the HTTP routers, the CLI and the Slack app: search, ask and
+re-ingest over the current index generation, swapped in without dropping requests. It returns
+domain objects (hits, composed answers); each front end presents them its own way."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from index.build import IngestReport, NothingToIndex, Progress, build_index
 from index.embedder import Embedder
 from index.generation import IndexMissing, no_usable_index, usable_generations
-from index.highlight import highlight_spans
-from index.search import Filters, Hit, Mode, Searcher
-from ingest.models import section_anchor
-from service.asking import ask
+from index.search import Filters, Mode, Searcher
+from service.asking import Asked, ask
 from service.build_progress import BuildProgress
-from service.schemas import (
-    AskFilters,
-    AskRequest,
-    AskResponse,
-    Citation,
-    SearchResponse,
-    SearchResult,
-)
+from service.schemas import Turn
+from service.searching import Searched, search
 from service.settings import Settings
 
 logger = logging.getLogger("refark")
-
-
-def document_url(base_url: str, doc_id: str) -> str:
-    return f"{base_url}/documents/{doc_id}"
-
-
-def file_url(base_url: str, doc_id: str) -> str:
-    return f"{base_url}/documents/{doc_id}/file"
-
-
-def hit_url(base_url: str, hit: Hit) -> str:
-    """PDFs open in the browser's viewer at the page; other formats in the reading view."""
-    if hit.document.file_format == "pdf" and hit.chunk.page:
-        return f"{file_url(base_url, hit.document.doc_id)}#page={hit.chunk.page}"
-    anchor = section_anchor(hit.chunk.headings)
-    suffix = f"#{anchor}" if anchor else ""
-    return f"{document_url(base_url, hit.document.doc_id)}{suffix}"
-
-
-def to_result(hit: Hit, query: str, base_url: str) -> SearchResult:
-    meta = hit.document.meta
-    return SearchResult(
-        rank=hit.rank,
-        score=round(hit.score, 4),
-        chunk_id=hit.chunk.chunk_id,
-        doc_id=hit.document.doc_id,
-        title=meta.title,
-        source=hit.document.source,
-        doc_type=meta.doc_type,
-        publisher=meta.publisher,
-        date=meta.date,
-        page=hit.chunk.page,
-        section=hit.chunk.section,
-        text=hit.chunk.text,
-        url=hit_url(base_url, hit),
-        highlights=highlight_spans(hit.chunk.text, query),
-        best_sentence=max(hit.sentences, key=lambda s: s[2])[:2] if hit.sentences else None,
-    )
-
-
-def to_filters(filters: AskFilters) -> Filters:
-    return Filters(
-        doc_types=tuple(filters.type),
-        publishers=tuple(filters.publisher),
-        year_from=filters.year_from,
-        year_to=filters.year_to,
-    )
 
 
 class Engine:
@@ -165,36 +112,13 @@ class Engine:
 
     def search(
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
-    ) -> SearchResponse:
-        started = time.perf_counter()
-        searcher = self.searcher()
-        correction = searcher.correct(query)
-        hits = searcher.search(correction.text, k=k, mode=mode, filters=filters)
-        results = [to_result(h, correction.text, self.settings.base_url) for h in hits]
-        return SearchResponse(
-            query=query,
-            mode=mode.value,
-            results=results,
-            took_ms=round((time.perf_counter() - started) * 1000, 1),
-            corrected_query=correction.text if correction.changes else None,
-        )
+    ) -> Searched:
+        return search(self.searcher(), query, k, mode, filters)
 
-    def ask(self, request: AskRequest) -> AskResponse:
-        started = time.perf_counter()
-        asked = ask(self.searcher(), request.question, request.history, to_filters(request.filters))
-        citations = [
-            Citation(n=n, **to_result(hit, asked.question, self.settings.base_url).model_dump())
-            for n, hit in asked.answer.citations
-        ]
-        return AskResponse(
-            question=request.question,
-            answer=asked.answer.text,
-            found=asked.answer.found,
-            citations=citations,
-            mode="extractive",
-            took_ms=round((time.perf_counter() - started) * 1000, 1),
-            corrected_query=asked.question if asked.question != request.question else None,
-        )
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Asked:
+        return ask(self.searcher(), question, history, filters)
 
     def reingest(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,9 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.generation import IndexMissing
 from service.engine import Engine
+from service.feedback import FeedbackStore
 from service.guards import BodyLimit, RateLimit, SecurityHeaders
 from service.metrics import RequestMetrics
-from service.routers import admin, ask, documents, health, search
+from service.routers import admin, ask, documents, feedback, health, search
 from service.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI):
         app.state.engine = engine or Engine(settings)
         app.state.settings = settings
+        app.state.feedback = FeedbackStore(settings.feedback_db)
         app.state.engine.embedder.use_threads(settings.serve_threads)
         # Load the model and open the current generation now, not on the first request.
         await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
@@ -127,8 +130,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def no_index(_: Request, error: IndexMissing) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(error)})
 
-    for module in (search, ask, documents, admin, health):
+    for module in (search, ask, documents, feedback, admin, health):
         app.include_router(module.router)
+    # Front ends beside the HTTP API (the Slack app in bots/) plug themselves in here, so
+    # that the service depends on none of them.
+    for front_end in entry_points(group="refark.front_ends"):
+        front_end.load()(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from service.feedback import Channel, Vote
+
 MAX_QUERY_CHARS = 2000
 MIN_YEAR, MAX_YEAR = 1900, 2100
 # Published as the `pattern` of the query and the question: the routes refuse text that
@@ -171,3 +173,61 @@ class DocumentSection(BaseModel):
 
 class DocumentDetail(DocumentSummary):
     sections: list[DocumentSection]
+
+
+MAX_ANSWER_CHARS = 20_000
+MAX_FEEDBACK_CHUNKS = 50
+MAX_CHUNK_ID_CHARS = 200
+MAX_COMMENT_CHARS = 2000
+MAX_SOURCE_DOC_CHARS = 1000
+MAX_SOURCE_QUOTE_CHARS = 5000
+
+
+class FeedbackRequest(BaseModel):
+    """A vote on an answer, from the web page or the Slack app."""
+
+    question: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, json_schema_extra={"pattern": NOT_BLANK}
+    )
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+    chunk_ids: list[Annotated[str, Field(max_length=MAX_CHUNK_ID_CHARS)]] = Field(
+        max_length=MAX_FEEDBACK_CHUNKS, description="The chunks the answer cited, in order."
+    )
+    vote: Vote
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS)
+    channel: Channel
+
+
+class FeedbackCreated(BaseModel):
+    id: int
+
+
+class FeedbackSource(BaseModel):
+    """A passage that would have answered the question, as in the eval file's `relevant`."""
+
+    doc: str = Field(
+        min_length=1,
+        max_length=MAX_SOURCE_DOC_CHARS,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="The document's path relative to the corpus root.",
+    )
+    quote: str = Field(
+        min_length=1,
+        max_length=MAX_SOURCE_QUOTE_CHARS,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="Exact text from the document.",
+    )
+
+
+class FeedbackEntry(BaseModel):
+    id: int
+    created_at: str = Field(description="ISO 8601, UTC.")
+    question: str
+    answer: str
+    chunk_ids: list[str]
+    vote: Vote
+    channel: Channel
+    comment: str | None
+    user_hash: str | None = Field(description="A hash of the Slack user id; null on the web.")
+    place: str | None = Field(description="The Slack channel id; null on the web.")
+    sources: list[FeedbackSource] = Field(description="The right sources a maintainer marked.")

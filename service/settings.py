@@ -13,7 +13,11 @@ from ingest.limits import DEFAULT_LIMITS, IngestLimits
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REFARK_", env_file=".env", extra="ignore")
+    # populate_by_name: the Slack fields read Slack's own variable names (no REFARK_ prefix),
+    # and code and tests still pass them by field name.
+    model_config = SettingsConfigDict(
+        env_prefix="REFARK_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the documents to ingest.")
     index_dir: Path = Field(Path("var/index"), description="Where index generations are kept.")
@@ -70,6 +74,36 @@ class Settings(BaseSettings):
         description="Requests a minute per client address on /api/* (0 turns the limit off).",
     )
     rate_burst: int = Field(60, ge=1, description="Requests a client may send at once.")
+    feedback_db: Path = Field(
+        Path("var/feedback.sqlite3"),
+        description="SQLite file of the votes on answers (web and Slack); outside the index "
+        "generations, so it survives re-ingest.",
+    )
+    slack_bot_token: str | None = Field(
+        None,
+        validation_alias="SLACK_BOT_TOKEN",
+        description="The Slack app's bot token (xoxb-…); with SLACK_SIGNING_SECRET it turns on "
+        "Slack at /slack/events.",
+    )
+    slack_signing_secret: str | None = Field(
+        None,
+        validation_alias="SLACK_SIGNING_SECRET",
+        description="Checks that requests to /slack/events come from Slack.",
+    )
+    slack_app_token: str | None = Field(
+        None,
+        validation_alias="SLACK_APP_TOKEN",
+        description="App-level token (xapp-…) for `refark slack` (Socket Mode).",
+    )
+    slack_api_url: str | None = Field(
+        None,
+        validation_alias="SLACK_API_URL",
+        description="Base URL of Slack's Web API; unset: Slack's own.",
+    )
+    slack_channels: Path | None = Field(
+        None,
+        description="YAML file mapping Slack channels to the document filters they search with.",
+    )
 
     @property
     def ingest_limits(self) -> IngestLimits:

@@ -4,6 +4,7 @@ real HTTP server on a free loopback port."""
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -85,6 +86,8 @@ def serve(
     # Tests send many requests from one address; the rate limit has tests of its own.
     overrides.setdefault("rate_limit", 0)
     overrides.setdefault("reload_interval", 0.2)
+    # Votes go to a file of the test's own, never to var/feedback.sqlite3 in the repository.
+    overrides.setdefault("feedback_db", Path(tempfile.mkdtemp()) / "feedback.sqlite3")
     settings = Settings(
         index_dir=index_dir,
         corpus_dir=corpus_dir,

@@ -1,18 +1,29 @@
-"""Administration: re-ingest the corpus while the service keeps answering."""
+"""Administration: re-ingest the corpus while the service keeps answering, and the votes on
+answers (list them, mark the right source, export the 👎 ones as eval questions)."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from index.build import NothingToIndex
 from index.generation import IngestBusy
-from service.dependencies import get_app_settings, get_engine
+from service.dependencies import get_app_settings, get_engine, get_feedback
 from service.engine import Engine
-from service.schemas import error_responses
+from service.feedback import (
+    MAX_FEEDBACK_ID,
+    FeedbackStore,
+    Source,
+    StoredFeedback,
+    UnknownFeedback,
+    Vote,
+    export_eval,
+    to_jsonl,
+)
+from service.schemas import FeedbackEntry, FeedbackSource, error_responses
 from service.settings import Settings
 
 
@@ -64,3 +75,70 @@ async def reingest(engine: Annotated[Engine, Depends(get_engine)]) -> dict:
         "published": report.published,
         "seconds": round(report.seconds, 2),
     }
+
+
+def _entry(stored: StoredFeedback) -> FeedbackEntry:
+    feedback = stored.feedback
+    return FeedbackEntry(
+        id=stored.id,
+        created_at=stored.created_at,
+        question=feedback.question,
+        answer=feedback.answer,
+        chunk_ids=list(feedback.chunk_ids),
+        vote=feedback.vote,
+        channel=feedback.channel,
+        comment=feedback.comment,
+        user_hash=feedback.user_hash,
+        place=feedback.place,
+        sources=[FeedbackSource(doc=s.doc, quote=s.quote) for s in stored.sources],
+    )
+
+
+@router.get("/feedback", response_model=list[FeedbackEntry], responses=error_responses(422))
+async def list_feedback(
+    store: Annotated[FeedbackStore, Depends(get_feedback)],
+    vote: Vote | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[FeedbackEntry]:
+    entries = await run_in_threadpool(store.entries, vote, limit)
+    return [_entry(stored) for stored in entries]
+
+
+@router.get(
+    "/feedback/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Hvert 👎-svar som en linje i en spørsmålsfil for `refark eval`.",
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        },
+        **error_responses(503),
+    },
+)
+async def export_feedback(
+    store: Annotated[FeedbackStore, Depends(get_feedback)],
+    engine: Annotated[Engine, Depends(get_engine)],
+) -> Response:
+    # The cited chunk ids are looked up in the generation that serves now.
+    items = await run_in_threadpool(lambda: export_eval(store, engine.searcher().store))
+    return Response(to_jsonl(items), media_type="application/x-ndjson")
+
+
+@router.post(
+    "/feedback/{feedback_id}/sources",
+    status_code=201,
+    response_model=FeedbackSource,
+    responses=error_responses(400, 404, 413, 422),
+)
+async def mark_feedback_source(
+    feedback_id: Annotated[int, Path(ge=1, le=MAX_FEEDBACK_ID)],
+    source: FeedbackSource,
+    store: Annotated[FeedbackStore, Depends(get_feedback)],
+) -> FeedbackSource:
+    if not source.doc.strip() or not source.quote.strip():
+        raise HTTPException(status_code=422, detail="Dokument og sitat kan ikke være tomme.")
+    try:
+        await run_in_threadpool(store.mark_source, feedback_id, Source(source.doc, source.quote))
+    except UnknownFeedback as error:
+        raise HTTPException(status_code=404, detail=str(error)) from error
+    return source

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.concurrency import run_in_threadpool
 
-from service.dependencies import get_engine
+from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
+from service.queries import InvalidQuery, checked_query, parse_filters
+from service.responses import ask_response
 from service.schemas import AskRequest, AskResponse, error_responses
+from service.settings import Settings
 
 router = APIRouter(
     prefix="/api", tags=["spørsmål"], responses=error_responses(400, 413, 422, 429, 500, 503)
@@ -17,7 +20,16 @@ router = APIRouter(
 
 
 @router.post("/ask", response_model=AskResponse)
-async def ask(request: AskRequest, engine: Annotated[Engine, Depends(get_engine)]) -> AskResponse:
-    if not request.question.strip():
-        raise HTTPException(status_code=422, detail="Spørsmålet er tomt.")
-    return await run_in_threadpool(engine.ask, request)
+async def ask(
+    request: AskRequest,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> AskResponse:
+    try:
+        checked_query(request.question, "Spørsmålet er tomt.")
+    except InvalidQuery as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
+    asked = await run_in_threadpool(
+        engine.ask, request.question, request.history, parse_filters(request.filters)
+    )
+    return ask_response(asked, settings.base_url)

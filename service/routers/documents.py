@@ -12,7 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from index.search import Searcher
 from ingest.models import HEADING_SEPARATOR, Document, section_anchor
 from service.dependencies import get_app_settings, get_engine
-from service.engine import Engine, document_url, file_url
+from service.engine import Engine
+from service.links import document_url, file_url
 from service.schemas import DocumentDetail, DocumentSection, DocumentSummary, error_responses
 from service.settings import Settings
 

@@ -7,17 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 
-from index.search import Filters, Mode
-from service.dependencies import get_engine
+from index.search import Mode
+from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
+from service.queries import InvalidQuery, checked_query, parse_filters
+from service.responses import search_response
 from service.schemas import (
     MAX_QUERY_CHARS,
     MAX_YEAR,
     MIN_YEAR,
     NOT_BLANK,
+    AskFilters,
     SearchResponse,
     error_responses,
 )
+from service.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["søk"], responses=error_responses(422, 429, 500, 503))
 
@@ -25,6 +29,7 @@ router = APIRouter(prefix="/api", tags=["søk"], responses=error_responses(422, 
 @router.get("/search", response_model=SearchResponse)
 async def search(
     engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
     q: Annotated[
         str,
         Query(
@@ -44,13 +49,13 @@ async def search(
     year_from: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
     year_to: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
 ) -> SearchResponse:
-    if not q.strip():
-        raise HTTPException(status_code=422, detail="Søketeksten er tom.")
-    filters = Filters(
-        doc_types=tuple(type),
-        publishers=tuple(publisher),
-        year_from=year_from,
-        year_to=year_to,
+    try:
+        query = checked_query(q, "Søketeksten er tom.")
+    except InvalidQuery as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
+    filters = parse_filters(
+        AskFilters(type=type, publisher=publisher, year_from=year_from, year_to=year_to)
     )
     # Embedding the query is CPU work: keep it off the event loop.
-    return await run_in_threadpool(engine.search, q.strip(), k, mode, filters)
+    searched = await run_in_threadpool(engine.search, query, k, mode, filters)
+    return search_response(searched, settings.base_url)

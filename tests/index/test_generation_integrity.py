@@ -97,15 +97,15 @@ def test_a_damaged_current_generation_is_passed_over_and_the_next_ingest_repairs
 
     engine = engine_over(index_dir, corpus, embedder)
     assert engine.searcher().directory.name == "gen-1"
-    hits = engine.search("utskrivningsrapport", k=3).results
-    assert hits and hits[0].source == "standarder/meldinger.md"
+    hits = engine.search("utskrivningsrapport", k=3).hits
+    assert hits and hits[0].document.source == "standarder/meldinger.md"
 
     report = build_index(corpus, index_dir, embedder)
     assert report.published and Path(report.generation).name == "gen-3"
     assert report.chunks_embedded == 0 and report.sentences_embedded == 0  # all from the cache
     assert os.readlink(index_dir / "current") == "gen-3"
     Generation(index_dir / "gen-3").verify()
-    assert any(h.source == "tolk.md" for h in engine.search("tolketjeneste", k=3).results)
+    assert any(h.document.source == "tolk.md" for h in engine.search("tolketjeneste", k=3).hits)
 
 
 def test_when_no_generation_verifies_the_reason_is_given_and_ingest_rebuilds(index_copy, embedder):

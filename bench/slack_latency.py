@@ -108,7 +108,7 @@ def main() -> None:
         ("event to answer in the thread", answers),
     ):
         median = statistics.median(values)
-        print(f"| {name} | {median:.0f} | {percentile(values, 90):.0f} | {median / baseline:.2f} |")
+        print(f"| {name} | {median:.0f} | {percentile(sorted(values), 90):.0f} | {median / baseline:.2f} |")
 
 
 if __name__ == "__main__":

@@ -295,6 +295,17 @@ class FeedbackStore:
                 (feedback_id, source.doc, source.quote, self._now()),
             )
 
+    def set_comment(self, feedback_id: int, comment: str | None) -> None:
+        """The comment given after the vote (Slack asks for it in a dialog once the 👎 is
+        stored, so a closed dialog loses no vote). Raises UnknownFeedback for an unknown id."""
+        with self._writing() as db:
+            changed = db.execute(
+                "UPDATE feedback SET comment = ? WHERE id = ?",
+                ((comment or "").strip() or None, feedback_id),
+            ).rowcount
+            if not changed:
+                raise UnknownFeedback(f"Fant ingen tilbakemelding med id {feedback_id}.")
+
 
 def _stored(row: sqlite3.Row, sources: tuple[Source, ...]) -> StoredFeedback:
     feedback = Feedback(

@@ -21,7 +21,17 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bots.slack.blocks import HELP, OPEN_IN_BROWSER, SHARE, VOTE_DOWN, VOTE_UP, WORKING
+from bots.slack.blocks import (
+    COMMENT_BLOCK,
+    COMMENT_INPUT,
+    COMMENT_VIEW,
+    HELP,
+    OPEN_IN_BROWSER,
+    SHARE,
+    VOTE_DOWN,
+    VOTE_UP,
+    WORKING,
+)
 from bots.slack.channels import ChannelScopes
 from bots.slack.conversation import bot_took_part, thread_history
 from bots.slack.formatting import plain_question
@@ -163,7 +173,8 @@ def register(app: App, responder: Responder, seen: SeenEvents) -> None:
             channel, user, answer_id = clicked(body)
             message = body.get("message") or {}
             thread_ts = message.get("thread_ts") or message.get("ts")
-            responder.vote(client, channel, user, answer_id, vote, thread_ts)
+            trigger_id = body.get("trigger_id")
+            responder.vote(client, channel, user, answer_id, vote, thread_ts, trigger_id)
 
         return on_vote
 
@@ -174,6 +185,12 @@ def register(app: App, responder: Responder, seen: SeenEvents) -> None:
     def share(ack: Callable, body: dict, client: WebClient) -> None:
         ack()
         responder.share(client, *clicked(body))
+
+    @app.view(COMMENT_VIEW)
+    def commented(ack: Callable, view: dict) -> None:
+        ack()  # closes the dialog
+        field = view["state"]["values"].get(COMMENT_BLOCK, {}).get(COMMENT_INPUT, {})
+        responder.comment(view["private_metadata"], field.get("value"))
 
     @app.action(OPEN_IN_BROWSER)
     def opened(ack: Callable) -> None:

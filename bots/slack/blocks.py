@@ -15,6 +15,10 @@ VOTE_UP = "refark_vote_up"
 VOTE_DOWN = "refark_vote_down"
 SHARE = "refark_share"
 OPEN_IN_BROWSER = "refark_open_in_browser"
+# The dialog that asks what was wrong after a 👎, and where its text field sits.
+COMMENT_VIEW = "refark_comment"
+COMMENT_BLOCK, COMMENT_INPUT = "comment", "text"
+MAX_COMMENT_CHARS = 2000
 
 WORKING = "⏳ Leter i dokumentene …"
 NOT_FOUND_INTRO = "Jeg fant ikke noe sikkert svar på dette i dokumentene."
@@ -119,3 +123,33 @@ def answer_text(asked: Asked) -> str:
 
 def notice_blocks(text: str) -> list[dict]:
     return [_section(text)]
+
+
+def comment_view(feedback_id: int) -> dict:
+    """The dialog after a 👎: the vote is already stored; the comment is optional."""
+    return {
+        "type": "modal",
+        "callback_id": COMMENT_VIEW,
+        "private_metadata": str(feedback_id),
+        "title": {"type": "plain_text", "text": "Takk for svaret"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Hopp over"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": COMMENT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Hva var galt med svaret?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": COMMENT_INPUT,
+                    "multiline": True,
+                    "max_length": MAX_COMMENT_CHARS,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "For eksempel: riktig svar står i veilederen om …",
+                    },
+                },
+            }
+        ],
+    }

@@ -19,6 +19,7 @@ from bots.slack.blocks import (
     WORKING,
     answer_blocks,
     answer_text,
+    comment_view,
     notice_blocks,
 )
 from bots.slack.channels import ChannelScopes
@@ -113,9 +114,7 @@ class Responder:
         """The answer behind a private answer's "Del i kanalen", posted for everyone."""
         remembered = self.feedback().remembered(int(answer_id))
         if remembered is None:
-            client.chat_postEphemeral(
-                channel=channel, user=user, text="Svaret er for gammelt til å deles; spør igjen."
-            )
+            self._tell(client, channel, user, "Svaret er for gammelt til å deles; spør igjen.")
             return
         try:
             asked = self._ask(channel, remembered.question)
@@ -123,7 +122,7 @@ class Responder:
             text = answer_text(asked)
             blocks = answer_blocks(asked, self.base_url, shared_id, shared_by=user)
         except Exception as error:
-            client.chat_postEphemeral(channel=channel, user=user, text=self._failure_text(error))
+            self._tell(client, channel, user, self._failure_text(error))
             return
         client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
@@ -135,24 +134,42 @@ class Responder:
         answer_id: str,
         vote: str,
         thread_ts: str | None,
+        trigger_id: str | None,
     ) -> None:
+        """Store the vote at once; after a 👎, ask in a dialog what was wrong (optional)."""
         remembered = self.feedback().remembered(int(answer_id))
-        if remembered is not None:
-            self.feedback().add(
-                Feedback(
-                    question=remembered.question,
-                    answer=remembered.answer,
-                    chunk_ids=remembered.chunk_ids,
-                    vote=vote,  # type: ignore[arg-type]
-                    channel="slack",
-                    user_hash=self.user_hash(user),
-                    place=channel,
-                )
+        if remembered is None:
+            self._tell(client, channel, user, "Svaret er for gammelt til å stemme på.", thread_ts)
+            return
+        feedback_id = self.feedback().add(
+            Feedback(
+                question=remembered.question,
+                answer=remembered.answer,
+                chunk_ids=remembered.chunk_ids,
+                vote=vote,  # type: ignore[arg-type]
+                channel="slack",
+                user_hash=self.user_hash(user),
+                place=channel,
             )
+        )
+        if vote == "down" and trigger_id:
+            try:
+                client.views_open(trigger_id=trigger_id, view=comment_view(feedback_id))
+                return
+            except SlackApiError as error:  # e.g. the trigger expired: the vote is kept
+                logger.warning("Kunne ikke åpne kommentarvinduet: %s", error)
+        self._tell(client, channel, user, THANKS, thread_ts)
+
+    def comment(self, feedback_id: str, text: str | None) -> None:
+        self.feedback().set_comment(int(feedback_id), text)
+
+    def _tell(
+        self, client: WebClient, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> None:
         client.chat_postEphemeral(
             channel=channel,
             user=user,
-            text=THANKS if remembered else "Svaret er for gammelt til å stemme på.",
+            text=text,
             **({"thread_ts": thread_ts} if thread_ts else {}),
         )
 

@@ -144,6 +144,16 @@ def test_marked_sources_come_with_their_entry_and_marking_one_twice_keeps_one(
     assert marked == {wrong: (right, also), other: ()}
 
 
+def test_a_comment_given_after_the_vote_is_kept_with_it(store: FeedbackStore):
+    vote = store.add(down())
+    store.set_comment(vote, "  Svaret handlet om ID-porten, ikke HelseID.  ")
+    assert store.entries()[0].feedback.comment == "Svaret handlet om ID-porten, ikke HelseID."
+    store.set_comment(vote, "   ")
+    assert store.entries()[0].feedback.comment is None
+    with pytest.raises(KeyError):
+        store.set_comment(404, "hva")
+
+
 def test_marking_an_unknown_entry_raises_a_key_error_naming_the_id(store: FeedbackStore):
     with pytest.raises(KeyError) as raised:
         store.mark_source(404, Source("a.md", "sitat"))

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 
 from bots.slack.blocks import (
+    COMMENT_BLOCK,
+    COMMENT_INPUT,
+    COMMENT_VIEW,
     MAX_BLOCKS,
     NOT_FOUND_INTRO,
     OPEN_IN_BROWSER,
@@ -14,6 +17,7 @@ from bots.slack.blocks import (
     VOTE_UP,
     answer_blocks,
     answer_text,
+    comment_view,
 )
 from bots.slack.formatting import TEXT_LIMIT
 from index.search import Hit
@@ -132,3 +136,11 @@ def test_long_answers_and_many_sources_stay_within_slacks_limits():
     assert blocks[-1]["type"] == "actions"
     answer = " ".join(texts(blocks)[: len(long_text) // TEXT_LIMIT + 1])
     assert answer.split() == long_text.split()[: len(answer.split())]
+
+
+def test_the_down_vote_dialog_carries_its_vote_and_asks_an_optional_comment():
+    view = comment_view(42)
+    assert view["callback_id"] == COMMENT_VIEW and view["private_metadata"] == "42"
+    field = next(b for b in view["blocks"] if b["block_id"] == COMMENT_BLOCK)
+    assert field["optional"] is True and field["element"]["action_id"] == COMMENT_INPUT
+    assert view["close"]["text"] == "Hopp over"  # closing it keeps the vote

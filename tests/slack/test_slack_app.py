@@ -13,11 +13,22 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from bots.slack.blocks import OPEN_IN_BROWSER, SHARE, VOTE_DOWN, WORKING
+from bots.slack.blocks import (
+    COMMENT_BLOCK,
+    COMMENT_INPUT,
+    COMMENT_VIEW,
+    OPEN_IN_BROWSER,
+    SHARE,
+    VOTE_DOWN,
+    VOTE_UP,
+    WORKING,
+)
+from service.feedback import FeedbackStore
 from tests.conftest import REPO, RunningServer, serve
 from tests.slack.fake_slack import (
     BOT_ID,
@@ -296,23 +307,65 @@ def test_an_empty_slash_command_gets_help(slack_app):
     assert ack.status_code == 200 and "/refark" in ack.text
 
 
-def test_a_vote_is_stored_and_a_down_vote_exported_as_an_eval_item(
+def comment_submission(view: dict, comment: str, user_id: str) -> bytes:
+    """What Slack sends when the 👎 dialog is submitted (a `view_submission` interaction)."""
+    submitted = {
+        **view,
+        "id": "V0001",
+        "state": {
+            "values": {
+                COMMENT_BLOCK: {COMMENT_INPUT: {"type": "plain_text_input", "value": comment}}
+            }
+        },
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "refark"},
+        "user": {"id": user_id, "team_id": "T0001"},
+        "api_app_id": "AREFARK",
+        "token": "fake-verification-token",
+        "trigger_id": "1.2.3",
+        "view": submitted,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_vote_is_stored_with_its_comment_and_a_down_vote_exported_as_an_eval_item(
     slack_app, fake_slack, sample_index
 ):
     where = channel()
     event = mention(fake_slack, where, f"<@{BOT_USER_ID}> Hva koster kjernejournal?")
     send_event(slack_app, event)
     answer = answer_in(fake_slack, where, event["ts"])
-    down = buttons(answer)[VOTE_DOWN]
     message = fake_slack.message(where, answer.args["ts"])
-    click = block_action_body(
-        VOTE_DOWN, down["value"], user_id="U555", channel_id=where, message=message
-    )
-    assert post(slack_app, click, "application/x-www-form-urlencoded").status_code == 200
+    form = "application/x-www-form-urlencoded"
+
+    up = block_action_body(VOTE_UP, buttons(answer)[VOTE_UP]["value"], "U555", where, message)
+    assert post(slack_app, up, form).status_code == 200
     thanks = fake_slack.wait_for("chat.postEphemeral", lambda c: c.args["channel"] == where)
     assert thanks.args["user"] == "U555" and "Takk" in thanks.args["text"]
 
+    down = block_action_body(VOTE_DOWN, buttons(answer)[VOTE_DOWN]["value"], "U555", where, message)
+    assert post(slack_app, down, form).status_code == 200
+    dialog = fake_slack.wait_for(
+        "views.open", lambda c: c.args["view"]["callback_id"] == COMMENT_VIEW
+    )
+    comment = "Svaret sier ikke hva kjernejournal koster."
+    submitted = comment_submission(dialog.args["view"], comment, "U555")
+    assert post(slack_app, submitted, form).status_code == 200
+
     settings = slack_app.engine.settings
+    store = FeedbackStore(settings.feedback_db)
+    deadline = time.monotonic() + 30
+    while not any(e.feedback.comment for e in store.entries(vote="down")):
+        assert time.monotonic() < deadline, store.entries()
+        time.sleep(0.1)
+    votes = [e for e in store.entries() if e.feedback.question == "Hva koster kjernejournal?"]
+    assert sorted(e.feedback.vote for e in votes) == ["down", "up"]
+    assert all(e.feedback.channel == "slack" and e.feedback.place == where for e in votes)
+    assert {e.feedback.user_hash for e in votes} != {None}
+    assert len({e.feedback.user_hash for e in votes}) == 1  # one person, told apart by a hash
+
     export = subprocess.run(
         [
             sys.executable,
@@ -332,12 +385,13 @@ def test_a_vote_is_stored_and_a_down_vote_exported_as_an_eval_item(
     assert export.returncode == 0, export.stderr
     items = [json.loads(line) for line in export.stdout.splitlines()]
     item = next(i for i in items if i["question"] == "Hva koster kjernejournal?")
+    assert item["comment"] == comment
     assert item["relevant"] == []  # until a maintainer marks the right source
     assert item["cited"] and all(c["doc"] for c in item["cited"])
     # The user id is kept only as a keyed hash (the write-ahead log holds the latest writes).
     database = settings.feedback_db
     stored = b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal")) if p.exists())
-    assert b"Hva koster kjernejournal" in stored  # the vote is in what was read
+    assert comment.encode() in stored  # the vote is in what was read
     assert b"U555" not in stored
 
 

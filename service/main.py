@@ -11,14 +11,16 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from index.generation import IndexMissing
 from service.engine import Engine
 from service.feedback import FeedbackStore
-from service.guards import BodyLimit, RateLimit, SecurityHeaders
+from service.guards import BodyLimit, RateLimit, SecurityHeaders, content_security_policy
 from service.metrics import RequestMetrics
 from service.routers import admin, ask, documents, feedback, health, search
 from service.settings import Settings, get_settings
@@ -97,6 +99,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Søk og spørsmål i dokumenter om kommunal e-helsearkitektur.",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their assets from a CDN, blank for users without
+        # internet; /docs is served from local files below, and nothing uses ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
 
     # The last added is the outermost: refusals (413, 429) are counted and get the headers.
@@ -145,6 +151,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    # Swagger UI's files come from the pinned swagger-ui-bundle package, served as they are.
+    app.mount("/static-docs", StaticFiles(directory=swagger_ui_path), name="static-docs")
+    docs_page = get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=f"{app.title} – API",
+        swagger_js_url="/static-docs/swagger-ui-bundle.js",
+        swagger_css_url="/static-docs/swagger-ui.css",
+        swagger_favicon_url="/favicon.ico",
+    ).body
+    docs_policy = content_security_policy(docs_page)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(docs_page, headers={"content-security-policy": docs_policy})
 
     return app
 

@@ -3,7 +3,10 @@ real HTTP server on a free loopback port."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -42,6 +45,17 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     index_dir = tmp_path_factory.mktemp("sample-index")
     build_index(SAMPLE_CORPUS, index_dir, embedder)
     return index_dir
+
+
+def run_refark(*args: str, **environment: str) -> subprocess.CompletedProcess:
+    """The `refark` command in a fresh interpreter, with REFARK_* (or other) variables set."""
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **environment},
+    )
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.dependencies import get_feedback
 from service.feedback import Feedback, FeedbackStore
+from service.queries import InvalidQuery, checked_query
 from service.schemas import FeedbackCreated, FeedbackRequest, error_responses
 
 router = APIRouter(
@@ -20,8 +21,10 @@ router = APIRouter(
 async def add_feedback(
     request: FeedbackRequest, store: Annotated[FeedbackStore, Depends(get_feedback)]
 ) -> FeedbackCreated:
-    if not request.question.strip():
-        raise HTTPException(status_code=422, detail="Spørsmålet er tomt.")
+    try:
+        checked_query(request.question, "Spørsmålet er tomt.")
+    except InvalidQuery as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
     feedback = Feedback(
         question=request.question,
         answer=request.answer,

@@ -64,7 +64,7 @@ const state = {
   modus: "sok",
   documents: [],
   search: { q: "", filters: null, k: PAGE_SIZE, response: null },
-  conversation: [], // [{question, filters, response}]
+  conversation: [], // [{question, filters, response, vote?}], vote once the user has voted
   shown: 0, // how many turns of `conversation` are on screen (browser history can go back)
   dirty: false, // the user has typed since the last run
 };
@@ -906,6 +906,7 @@ function turnView(turn, turnIndex, latest) {
       ),
     );
   }
+  parts.push(feedbackControls(turn));
   const count = response.citations.length;
   if (count) {
     const heading = response.found ? "Kilder" : "Nærmeste avsnitt";
@@ -945,6 +946,7 @@ function renderConversation() {
   if (!turns.length) {
     ui.status.spor.textContent = "";
     renderAskIntro();
+    sendDownVotesOfRemovedTurns();
     return;
   }
   const latestIndex = turns.length - 1;
@@ -964,6 +966,7 @@ function renderConversation() {
   }
   ui.content.spor.replaceChildren(...nodes);
   measureClamps(ui.content.spor);
+  sendDownVotesOfRemovedTurns();
 }
 
 function newConversation() {
@@ -979,6 +982,181 @@ function newConversation() {
   ui.status.spor.textContent = "Ny samtale startet.";
   setUrl("spor", "", currentFilters(), { data: { turns: 0 } });
   ui.input.focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feedback: 👍/👎 on an answer, into the store the Slack app also writes to (POST api/feedback)
+//
+// The API stores a vote in one request and cannot add a comment to it later, so a 👎 waits for
+// its comment: 👎 opens the comment form, and "Send" posts the vote with the comment, "Send uten
+// kommentar" without. Leaving the form any other way also posts the 👎 without a comment, so the
+// vote is never lost: Escape, 👎 again, the answer leaving the screen (new conversation, browser
+// back) or the page closing. 👍 while the form is open changes the vote to 👍 instead.
+
+const MAX_FEEDBACK_COMMENT = 2000; // the API's limit
+const FEEDBACK_FAILED = "Kunne ikke sende tilbakemeldingen.";
+const feedbackViews = new WeakMap(); // turn -> its controls; a re-render keeps a half-written comment
+const unsentDownVotes = new Set(); // controls whose comment form is open
+let feedbackCount = 0; // for unique ids
+
+function feedbackBody(turn, vote, comment) {
+  const text = comment.trim();
+  return {
+    question: turn.question,
+    answer: turn.response.answer,
+    chunk_ids: turn.response.citations.map((citation) => citation.chunk_id),
+    vote,
+    ...(text ? { comment: text } : {}),
+    channel: "web",
+  };
+}
+
+function voteButton(emoji, label) {
+  return h("button", { type: "button", class: "vote" }, h("span", { "aria-hidden": "true" }, emoji), label);
+}
+
+function feedbackControls(turn) {
+  if (!feedbackViews.has(turn)) feedbackViews.set(turn, feedbackView(turn));
+  return feedbackViews.get(turn).root;
+}
+
+function feedbackView(turn) {
+  feedbackCount += 1;
+  const id = `tilbakemelding-${feedbackCount}`;
+  const up = voteButton("👍", "Nyttig");
+  const down = voteButton("👎", "Ikke nyttig");
+  const comment = h("textarea", {
+    id: `${id}-kommentar`,
+    name: "kommentar",
+    rows: 3,
+    maxlength: MAX_FEEDBACK_COMMENT,
+    "aria-describedby": `${id}-hint`,
+  });
+  const send = h("button", { type: "submit", class: "primary" }, "Send");
+  const sendBare = h("button", { type: "button", class: "secondary" }, "Send uten kommentar");
+  const form = h(
+    "form",
+    { class: "feedback-form", id: `${id}-skjema`, hidden: true },
+    h("label", { for: comment.id }, "Hva var galt med svaret? (valgfritt)"),
+    comment,
+    h("p", { class: "hint", id: `${id}-hint` }, "Ikke skriv personopplysninger. Esc sender uten kommentar."),
+    h("div", { class: "feedback-actions" }, send, sendBare),
+  );
+  const status = h("p", { class: "feedback-status", role: "status", tabindex: "-1" });
+  const root = h(
+    "div",
+    { class: "feedback", role: "group", "aria-labelledby": `${id}-tittel` },
+    h("span", { class: "feedback-prompt", id: `${id}-tittel` }, "Var svaret nyttig?"),
+    up,
+    down,
+    form,
+    status,
+  );
+  down.setAttribute("aria-expanded", "false");
+  down.setAttribute("aria-controls", form.id);
+  let posting = false;
+
+  function enable(enabled) {
+    for (const button of [up, down, send, sendBare]) button.disabled = !enabled;
+    comment.readOnly = !enabled;
+  }
+
+  function closeForm() {
+    form.hidden = true;
+    down.setAttribute("aria-expanded", "false");
+    unsentDownVotes.delete(view);
+  }
+
+  function showVoted(vote) {
+    closeForm();
+    enable(false);
+    down.removeAttribute("aria-expanded");
+    down.removeAttribute("aria-controls");
+    up.setAttribute("aria-pressed", String(vote === "up"));
+    down.setAttribute("aria-pressed", String(vote === "down"));
+    status.classList.remove("error");
+    status.textContent = "Takk for tilbakemeldingen!";
+  }
+
+  function voted(vote) {
+    posting = false;
+    turn.vote = vote;
+    saveConversation();
+    showVoted(vote);
+  }
+
+  // `leaving`: the page is going away, so the request must outlive it and no reply will be seen.
+  async function post(vote, text, { leaving = false } = {}) {
+    if (posting || turn.vote) return;
+    posting = true;
+    const trigger = document.activeElement;
+    enable(false);
+    status.classList.remove("error");
+    status.textContent = "Sender …";
+    const request = getJson("api/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(feedbackBody(turn, vote, text)),
+      keepalive: leaving,
+    });
+    if (leaving) {
+      request.catch(() => {});
+      voted(vote);
+      return;
+    }
+    try {
+      await request;
+    } catch (error) {
+      posting = false;
+      enable(true);
+      status.classList.add("error");
+      status.textContent = error instanceof ApiError ? error.message : FEEDBACK_FAILED;
+      if (document.activeElement === document.body && root.contains(trigger)) trigger.focus();
+      return;
+    }
+    const focusLost = document.activeElement === document.body || root.contains(document.activeElement);
+    voted(vote);
+    if (focusLost) status.focus({ preventScroll: true });
+  }
+
+  const view = { root, sendWithoutComment: (options) => post("down", "", options) };
+  up.addEventListener("click", () => {
+    closeForm();
+    post("up", "");
+  });
+  down.addEventListener("click", () => {
+    if (!form.hidden) {
+      post("down", "");
+      return;
+    }
+    form.hidden = false;
+    down.setAttribute("aria-expanded", "true");
+    status.textContent = "";
+    unsentDownVotes.add(view);
+    comment.focus();
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    post("down", comment.value);
+  });
+  sendBare.addEventListener("click", () => post("down", ""));
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    post("down", "");
+  });
+  if (turn.vote === "up" || turn.vote === "down") showVoted(turn.vote);
+  return view;
+}
+
+function sendDownVotesOfRemovedTurns() {
+  for (const view of unsentDownVotes) {
+    if (!view.root.isConnected) view.sendWithoutComment();
+  }
+}
+
+function sendDownVotesBeforeLeaving() {
+  for (const view of unsentDownVotes) view.sendWithoutComment({ leaving: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1112,6 +1290,7 @@ function wire() {
   ui.reset.addEventListener("click", resetFilters);
   ui.newConversation.addEventListener("click", newConversation);
   window.addEventListener("popstate", route);
+  window.addEventListener("pagehide", sendDownVotesBeforeLeaving);
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     window.clearTimeout(resizeTimer);

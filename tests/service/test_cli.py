@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +12,13 @@ import pytest
 
 from index.generation import ingest_lock
 from service.schemas import AskResponse, SearchResponse
-from tests.conftest import free_port
+from tests.conftest import free_port, run_refark
 
 pytestmark = pytest.mark.slow
 
 
 def refark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, timeout=600
-    )
+    return run_refark(*args)
 
 
 def test_search_json_has_the_same_shape_as_the_api(sample_index: Path):
@@ -116,14 +112,7 @@ def running_server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterat
 def refark_through(server: str, *args: str) -> subprocess.CompletedProcess:
     """`refark` with REFARK_URL set and a model that cannot be loaded: a call that loaded the
     model instead of asking the server would fail."""
-    env = {**os.environ, "REFARK_URL": server, "REFARK_MODEL": "/finnes/ikke"}
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    return run_refark(*args, REFARK_URL=server, REFARK_MODEL="/finnes/ikke")
 
 
 def test_with_refark_url_search_prints_what_the_server_answers(running_server: str):

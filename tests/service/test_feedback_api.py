@@ -5,9 +5,7 @@ database file."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ import pytest
 from index.build import build_index
 from index.embedder import Embedder
 from service.evaluation import Relevant, read_questions
-from tests.conftest import serve
+from tests.conftest import run_refark, serve
 from tests.documents import write_corpus
 
 pytestmark = pytest.mark.slow
@@ -74,17 +72,8 @@ def admin_list(server: Running, **params: object) -> list[dict]:
 def refark(server: Running, *args: str) -> subprocess.CompletedProcess:
     """`refark` on the server's database file, with a model that cannot be loaded: a command
     that loaded the model would fail."""
-    env = {
-        **os.environ,
-        "REFARK_FEEDBACK_DB": str(server.feedback_db),
-        "REFARK_MODEL": "/finnes/ikke",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
+    return run_refark(
+        *args, REFARK_FEEDBACK_DB=str(server.feedback_db), REFARK_MODEL="/finnes/ikke"
     )
 
 

@@ -6,9 +6,6 @@ loopback (tests/slack/fake_slack.py; Slack itself cannot be reached from here)."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,7 +26,7 @@ from bots.slack.blocks import (
     WORKING,
 )
 from service.feedback import FeedbackStore
-from tests.conftest import REPO, RunningServer, serve
+from tests.conftest import RunningServer, run_refark, serve
 from tests.slack.fake_slack import (
     BOT_ID,
     BOT_USER_ID,
@@ -366,21 +363,12 @@ def test_a_vote_is_stored_with_its_comment_and_a_down_vote_exported_as_an_eval_i
     assert {e.feedback.user_hash for e in votes} != {None}
     assert len({e.feedback.user_hash for e in votes}) == 1  # one person, told apart by a hash
 
-    export = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service.cli",
-            "feedback",
-            "export",
-            "--index-dir",
-            str(sample_index),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env={**os.environ, "REFARK_FEEDBACK_DB": str(settings.feedback_db)},
+    export = run_refark(
+        "feedback",
+        "export",
+        "--index-dir",
+        str(sample_index),
+        REFARK_FEEDBACK_DB=str(settings.feedback_db),
     )
     assert export.returncode == 0, export.stderr
     items = [json.loads(line) for line in export.stdout.splitlines()]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from index.search import Filters, Hit, Searcher
 from service.answer import ASK_HITS, ComposedAnswer, compose_answer
 from service.followup import standalone_question
+from service.queries import resolve_filters
 from service.schemas import Turn
 
 
@@ -21,6 +22,7 @@ class Asked:
     hits: list[Hit]
     answer: ComposedAnswer
     seconds: float
+    notices: tuple[str, ...] = ()  # why the filters may match nothing (service.queries)
 
 
 def searched_question(searcher: Searcher, question: str, history: Sequence[Turn] = ()) -> str:
@@ -37,7 +39,9 @@ def ask(
     filters: Filters | None = None,
 ) -> Asked:
     started = time.perf_counter()
+    resolved = resolve_filters(filters or Filters(), searcher.documents.values())
     searched = searched_question(searcher, question, history)
-    hits = searcher.search(searched, k=ASK_HITS, filters=filters)
+    hits = searcher.search(searched, k=ASK_HITS, filters=resolved.filters)
     answer = compose_answer(searched, hits, searcher.query_terms(searched))
-    return Asked(question, searched, hits, answer, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Asked(question, searched, hits, answer, seconds, resolved.notices)

@@ -123,6 +123,11 @@ def _check_query(text: str) -> str | None:
     return None
 
 
+def print_notices(notices: list[str]) -> None:
+    for notice in notices:
+        print(f"Merk: {notice}", file=sys.stderr)
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if problem := _check_query(args.query):
         print(f"Feil: {problem}", file=sys.stderr)
@@ -139,6 +144,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
+    print_notices(response.notices)
     if not response.results:
         print("Ingen treff.")
     for r in response.results:
@@ -165,6 +171,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(response.model_dump_json(indent=1))
         return 0
+    print_notices(response.notices)
     print(response.answer + "\n")
     for c in response.citations:
         page = f", s. {c.page}" if c.page else ""

@@ -22,6 +22,7 @@ from service.engine import Engine
 from service.feedback import FeedbackStore
 from service.guards import BodyLimit, RateLimit, SecurityHeaders, content_security_policy
 from service.metrics import RequestMetrics
+from service.queries import InvalidQuery
 from service.routers import admin, ask, documents, feedback, health, search
 from service.settings import Settings, get_settings
 
@@ -131,6 +132,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         detail = "Ugyldig forespørsel: " + "; ".join(_describe(e) for e in error.errors())
         return JSONResponse(status_code=422, content={"detail": detail})
+
+    @app.exception_handler(InvalidQuery)
+    async def invalid_query(_: Request, error: InvalidQuery) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
 
     @app.exception_handler(IndexMissing)
     async def no_index(_: Request, error: IndexMissing) -> JSONResponse:

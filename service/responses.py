@@ -43,6 +43,7 @@ def search_response(searched: Searched, base_url: str) -> SearchResponse:
         results=[search_result(h, searched.searched, base_url) for h in searched.hits],
         took_ms=_milliseconds(searched.seconds),
         corrected_query=searched.searched if searched.searched != searched.query else None,
+        notices=list(searched.notices),
     )
 
 
@@ -59,4 +60,5 @@ def ask_response(asked: Asked, base_url: str) -> AskResponse:
         mode="extractive",
         took_ms=_milliseconds(asked.seconds),
         corrected_query=asked.question if asked.question != asked.typed else None,
+        notices=list(asked.notices),
     )

@@ -107,12 +107,22 @@ CorrectedQuery = Annotated[
 ]
 
 
+Notices = Annotated[
+    list[str],
+    Field(
+        description="Why the filters may match nothing, in Norwegian: a type or publisher no "
+        "document has (it is kept, so it matches nothing), or years the wrong way round."
+    ),
+]
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str
     took_ms: float
     results: list[SearchResult]
     corrected_query: CorrectedQuery = None
+    notices: Notices = []
 
 
 class Citation(SearchResult):
@@ -147,6 +157,7 @@ class AskResponse(BaseModel):
     mode: Literal["extractive", "llm"]
     took_ms: float
     corrected_query: CorrectedQuery = None
+    notices: Notices = []
 
 
 class DocumentSummary(BaseModel):
@@ -231,3 +242,16 @@ class FeedbackEntry(BaseModel):
     user_hash: str | None = Field(description="A hash of the Slack user id; null on the web.")
     place: str | None = Field(description="The Slack channel id; null on the web.")
     sources: list[FeedbackSource] = Field(description="The right sources a maintainer marked.")
+
+
+class FacetValue(BaseModel):
+    value: str = Field(description="What a filter takes (`type=`, `publisher=`).")
+    label: str = Field(description="What a user sees.")
+    count: int = Field(description="Documents with this value.")
+
+
+class Facets(BaseModel):
+    types: list[FacetValue] = Field(description="Every document type, in the order offered.")
+    publishers: list[FacetValue] = Field(description="Publishers, most documents first.")
+    year_min: int | None = Field(description="The oldest document's year (null: no dates).")
+    year_max: int | None

@@ -98,6 +98,7 @@ def answer_blocks(
     blocks += [_section(piece) for piece in split_text(body)]
     if asked.question != asked.typed:
         blocks.append(_context(f"Søkte etter «{escape(asked.question)}»"))
+    blocks += [_context(escape(notice)) for notice in asked.notices]
     sources = _source_blocks(asked, base_url)
     buttons = []
     if answer_id is not None:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from index.search import Filters
-from service.queries import parse_filters
+from service.queries import parse_filters, resolve_doc_type
 from service.schemas import AskFilters
 
 logger = logging.getLogger("refark.slack")
@@ -49,9 +49,17 @@ def parse_scopes(text: str, origin: str) -> dict[str, Filters]:
                 f"(kjente: {', '.join(AskFilters.model_fields)})."
             )
         try:
-            scopes[str(channel)] = parse_filters(AskFilters.model_validate(filters))
+            parsed = parse_filters(AskFilters.model_validate(filters))
         except ValidationError as error:
             raise ChannelScopeError(f"{origin}: ugyldige filtre for {channel}: {error}") from error
+        # Types are known without the catalog: a misspelt one is refused here, not at every
+        # question in the channel. Publishers are matched when a question is asked.
+        types = {t: resolve_doc_type(t) for t in parsed.doc_types}
+        if unknown := [t for t, key in types.items() if key is None]:
+            raise ChannelScopeError(
+                f"{origin}: ukjent dokumenttype for {channel}: {', '.join(unknown)}."
+            )
+        scopes[str(channel)] = replace(parsed, doc_types=tuple(types.values()))
     return scopes
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
-from service.queries import InvalidQuery, checked_query, parse_filters
+from service.queries import checked_query, parse_filters
 from service.responses import ask_response
 from service.schemas import AskRequest, AskResponse, error_responses
 from service.settings import Settings
@@ -25,10 +25,7 @@ async def ask(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> AskResponse:
-    try:
-        checked_query(request.question, "Spørsmålet er tomt.")
-    except InvalidQuery as error:
-        raise HTTPException(status_code=422, detail=str(error)) from error
+    checked_query(request.question, "Spørsmålet er tomt.")  # InvalidQuery: 422 (service.main)
     asked = await run_in_threadpool(
         engine.ask, request.question, request.history, parse_filters(request.filters)
     )

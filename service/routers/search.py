@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from index.search import Mode
+from ingest.models import DOC_TYPE_LABELS, Document
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
-from service.queries import InvalidQuery, checked_query, parse_filters
+from service.queries import checked_query, parse_filters
 from service.responses import search_response
 from service.schemas import (
     MAX_QUERY_CHARS,
@@ -18,6 +21,8 @@ from service.schemas import (
     MIN_YEAR,
     NOT_BLANK,
     AskFilters,
+    Facets,
+    FacetValue,
     SearchResponse,
     error_responses,
 )
@@ -49,13 +54,35 @@ async def search(
     year_from: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
     year_to: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,
 ) -> SearchResponse:
-    try:
-        query = checked_query(q, "Søketeksten er tom.")
-    except InvalidQuery as error:
-        raise HTTPException(status_code=422, detail=str(error)) from error
+    query = checked_query(q, "Søketeksten er tom.")  # InvalidQuery: 422 (service.main)
     filters = parse_filters(
         AskFilters(type=type, publisher=publisher, year_from=year_from, year_to=year_to)
     )
     # Embedding the query is CPU work: keep it off the event loop.
     searched = await run_in_threadpool(engine.search, query, k, mode, filters)
     return search_response(searched, settings.base_url)
+
+
+def facets_of(documents: Iterable[Document]) -> Facets:
+    documents = list(documents)
+    types = Counter(d.meta.doc_type for d in documents)
+    publishers = Counter(d.meta.publisher for d in documents if d.meta.publisher)
+    years = [int(d.meta.date[:4]) for d in documents if d.meta.date[:4].isdigit()]
+    return Facets(
+        types=[
+            FacetValue(value=k, label=label, count=types[k]) for k, label in DOC_TYPE_LABELS.items()
+        ],
+        publishers=[
+            FacetValue(value=name, label=name, count=count)
+            for name, count in sorted(publishers.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        year_min=min(years, default=None),
+        year_max=max(years, default=None),
+    )
+
+
+@router.get("/facets", response_model=Facets)
+async def facets(engine: Annotated[Engine, Depends(get_engine)]) -> Facets:
+    """The values the filters take, with how many documents have each: the page builds its
+    filters from these rather than from a copy of its own."""
+    return facets_of(engine.searcher().documents.values())

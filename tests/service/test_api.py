@@ -177,3 +177,49 @@ def test_admin_reingest_requires_the_bearer_token(live_server: str):
     response = httpx.post(url, headers={"Authorization": "Bearer test-admin-token"}, timeout=300)
     assert response.status_code == 200
     assert response.json()["chunks_embedded"] == 0 and response.json()["published"] is False
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"type": "Erfaringsrapport"}, {"doc_type": "erfaringsrapport"}),
+        ({"publisher": "KS"}, {"publisher": "KS (illustrativt eksempel)"}),
+    ],
+)
+def test_filters_take_labels_and_short_publisher_names(live_server: str, params, expected):
+    body = get(live_server, "/api/search", q="kjernejournal", k=10, **params).json()
+    assert body["results"]
+    for field, value in expected.items():
+        assert {r[field] for r in body["results"]} == {value}
+
+
+def test_a_filter_value_that_names_nothing_finds_nothing_and_says_why(live_server: str):
+    body = get(live_server, "/api/search", q="kjernejournal", type="rapport").json()
+    assert body["results"] == []
+    assert body["notices"][0].startswith("Ukjent dokumenttype «rapport». Kjente typer:")
+    asked = httpx.post(
+        f"{live_server}/api/ask",
+        json={"question": "Hva er HelseID?", "filters": {"publisher": ["Ingen slik"]}},
+        timeout=60,
+    ).json()
+    assert asked["found"] is False and asked["citations"] == []
+    assert "Ingen dokumenter fra utgiveren «Ingen slik»" in asked["notices"][0]
+
+
+def test_facets_come_from_the_catalog_with_counts(live_server: str):
+    facets = get(live_server, "/api/facets").json()
+    documents = get(live_server, "/api/documents").json()
+    assert [t["value"] for t in facets["types"]] == [
+        "referansearkitektur",
+        "standard",
+        "erfaringsrapport",
+        "veileder",
+        "annet",
+    ]
+    assert sum(t["count"] for t in facets["types"]) == len(documents)
+    by_publisher = {p["value"]: p["count"] for p in facets["publishers"]}
+    assert by_publisher["KS (illustrativt eksempel)"] == sum(
+        d["publisher"] == "KS (illustrativt eksempel)" for d in documents
+    )
+    years = [int(d["date"][:4]) for d in documents if d["date"][:4].isdigit()]
+    assert (facets["year_min"], facets["year_max"]) == (min(years), max(years))

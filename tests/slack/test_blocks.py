@@ -144,3 +144,13 @@ def test_the_down_vote_dialog_carries_its_vote_and_asks_an_optional_comment():
     field = next(b for b in view["blocks"] if b["block_id"] == COMMENT_BLOCK)
     assert field["optional"] is True and field["element"]["action_id"] == COMMENT_INPUT
     assert view["close"]["text"] == "Hopp over"  # closing it keeps the vote
+
+
+def test_a_filter_that_names_nothing_is_explained_under_the_answer():
+    notice = "Ingen dokumenter fra utgiveren «<!here>». Utgivere: «KS»."
+    declined = asked("…", [], found=False)
+    with_notice = Asked(
+        declined.typed, declined.question, [], declined.answer, 0.01, notices=(notice,)
+    )
+    shown = texts(answer_blocks(with_notice, BASE, 1))
+    assert "Ingen dokumenter fra utgiveren «&lt;!here&gt;». Utgivere: «KS»." in shown

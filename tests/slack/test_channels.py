@@ -26,6 +26,7 @@ def test_each_channel_gets_the_filters_of_its_entry():
         ("- C1", "kanal-ID-er med filtre"),
         ("C1:\n  typer: [standard]\n", "ukjent filter for C1: typer"),
         ("C1:\n  year_from: tjue\n", "ugyldige filtre for C1"),
+        ("C1:\n  type: [standarder]\n", "ukjent dokumenttype for C1: standarder"),
     ],
 )
 def test_a_broken_file_is_refused_naming_the_fault(text: str, fault: str):

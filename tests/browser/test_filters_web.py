@@ -24,7 +24,8 @@ from test_web_page import (
     switch_to_ask,
 )
 
-pytestmark = pytest.mark.browser
+# A real server with the real model behind a real browser: slow as well as browser.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def facets(api: httpx.Client) -> dict:

@@ -1,6 +1,7 @@
 """The chunk store and document catalog of one index generation (SQLite, read-only once built).
 
-Chunk rows are numbered 0..n-1 in the order the dense and lexical indexes hold them.
+Chunk rows are numbered 0..n-1 in the order the dense and lexical indexes hold them. Tables are
+stored as JSON `{"header": [...], "rows": [[...], ...]}`, on a block and on a chunk.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.models import Block, Chunk, Document, DocumentMeta
+from ingest.models import Block, Chunk, Document, DocumentMeta, Table
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id), ordinal INTEGER NOT NULL,
     text TEXT NOT NULL, headings TEXT NOT NULL, page INTEGER,
-    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, table_json TEXT
 );
 CREATE INDEX chunks_by_doc ON chunks(doc_id, ordinal);
 """
@@ -53,10 +54,23 @@ def _doc_row(document: Document, chunk_count: int) -> tuple:
         document.page_count,
         chunk_count,
         json.dumps(
-            [[b.text, b.page, b.headings, b.is_heading] for b in document.blocks],
+            [
+                [b.text, b.page, b.headings, b.is_heading, _table_data(b.table)]
+                for b in document.blocks
+            ],
             ensure_ascii=False,
         ),
     )
+
+
+def _table_data(table: Table | None) -> dict | None:
+    return None if table is None else {"header": table.header, "rows": table.rows}
+
+
+def _table(data: dict | None) -> Table | None:
+    if data is None:
+        return None
+    return Table(tuple(data["header"]), tuple(tuple(row) for row in data["rows"]))
 
 
 def write_store(path: Path, documents: Sequence[tuple[Document, Sequence[Chunk]]]) -> int:
@@ -73,7 +87,7 @@ def write_store(path: Path, documents: Sequence[tuple[Document, Sequence[Chunk]]
                 )
                 for chunk in chunks:
                     db.execute(
-                        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (
                             row,
                             chunk.chunk_id,
@@ -84,6 +98,9 @@ def write_store(path: Path, documents: Sequence[tuple[Document, Sequence[Chunk]]
                             chunk.page,
                             chunk.char_start,
                             chunk.char_end,
+                            json.dumps(_table_data(chunk.table), ensure_ascii=False)
+                            if chunk.table
+                            else None,
                         ),
                     )
                     row += 1
@@ -148,7 +165,18 @@ def _chunk(row: sqlite3.Row) -> Chunk:
         page=row["page"],
         char_start=row["char_start"],
         char_end=row["char_end"],
+        table=_chunk_table(row),
     )
+
+
+def _chunk_table(row: sqlite3.Row) -> Table | None:
+    try:
+        data = row["table_json"]
+    except IndexError:
+        # A store written before tables had a structure has no such column: it serves without
+        # tables until the next ingest rebuilds every document (INGEST_VERSION).
+        return None
+    return _table(json.loads(data)) if data else None
 
 
 def _document(row: sqlite3.Row, with_blocks: bool) -> Document:
@@ -161,8 +189,8 @@ def _document(row: sqlite3.Row, with_blocks: bool) -> Document:
     )
     blocks = (
         [
-            Block(text, page, tuple(headings), is_heading)
-            for text, page, headings, is_heading in json.loads(row["blocks"])
+            Block(text, page, tuple(headings), is_heading, _table(table[0]) if table else None)
+            for text, page, headings, is_heading, *table in json.loads(row["blocks"])
         ]
         if with_blocks
         else []

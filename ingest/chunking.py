@@ -3,7 +3,8 @@
 A chunk never crosses a section heading or a PDF page, so every chunk has one citable place.
 Within a section, sentences (or lines of tables and lists) are packed up to `max_words`; when a
 section is split, the next chunk repeats the last short sentence so an answer that straddles the
-cut is still found whole in one chunk.
+cut is still found whole in one chunk. A chunk holds rows of one table at most, and carries the
+table's header and the rows it holds.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
-from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document
+from ingest.models import BLOCK_SEPARATOR, Block, Chunk, Document, Table
 from ingest.sentences import SENTENCE_BREAK
 
 # Bump when extraction or chunking changes what a file becomes: the next ingest then
 # re-reads every file instead of reusing stored chunks.
-INGEST_VERSION = "9"
+INGEST_VERSION = "10"
 CHARS_PER_WORD = 7
 # A piece is a run of letters (camelCase split), a number or a punctuation mark. The model's
 # tokens per piece are nearly the same for prose, JSON and tables (median 1.45, p95 1.8 on
@@ -45,6 +46,8 @@ class _Unit:
     start: int
     end: int
     words: int  # as measured by _size
+    table: Table | None = None  # the table whose line this is
+    line: int = 0  # which line of the table: 0 is the header, i is row i - 1
 
 
 def _size(text: str) -> int:
@@ -56,11 +59,12 @@ def _size(text: str) -> int:
 
 
 def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
-    """Sentence or line spans of one block, as offsets into the document text."""
-    splitter = re.compile(r"\n") if "\n" in block.text else SENTENCE_BREAK
+    """Sentence or line spans of one block, as offsets into the document text. A table's
+    lines are its rows (Table.text), each cut only when longer than a chunk."""
+    splitter = re.compile(r"\n") if "\n" in block.text or block.table else SENTENCE_BREAK
     units = []
     position = 0
-    for piece in [*splitter.split(block.text)]:
+    for line, piece in enumerate(splitter.split(block.text)):
         start = block.text.index(piece, position)
         position = start + len(piece)
         words = list(re.finditer(r"\S+", piece))
@@ -74,7 +78,13 @@ def _units(block: Block, offset: int, max_words: int) -> list[_Unit]:
             if window and (word is None or grown > max_words):
                 first, last = window[0].start(), window[-1].end()
                 units.append(
-                    _Unit(offset + start + first, offset + start + last, _size(piece[first:last]))
+                    _Unit(
+                        offset + start + first,
+                        offset + start + last,
+                        _size(piece[first:last]),
+                        block.table,
+                        line,
+                    )
                 )
                 window = []
             if word is not None:
@@ -100,23 +110,26 @@ def chunk_document(document: Document, config: ChunkingConfig) -> list[Chunk]:
         for block, offset in zip(document.blocks, offsets, strict=True)
         if not block.is_heading
     ]
-    spans: list[tuple[Block, int, int]] = []
+    spans: list[tuple[Block, list[_Unit]]] = []
     for (_, _), run in groupby(located, key=lambda item: (item[0].headings, item[0].page)):
         run = list(run)
         units = [u for block, offset in run for u in _units(block, offset, config.max_words)]
         anchor = run[0][0]
         current: list[_Unit] = []
         for unit in units:
-            if current and sum(u.words for u in current) + unit.words > config.max_words:
-                spans.append((anchor, current[0].start, current[-1].end))
+            full = sum(u.words for u in current) + unit.words > config.max_words
+            if current and (full or _another_table(current, unit)):
+                spans.append((anchor, current))
                 tail = current[-1]
-                current = [tail] if tail.words <= config.overlap_words else []
+                keep = tail.words <= config.overlap_words and not _another_table([tail], unit)
+                current = [tail] if keep else []
             current.append(unit)
         if current:
-            spans.append((anchor, current[0].start, current[-1].end))
+            spans.append((anchor, current))
 
     chunks = []
-    for ordinal, (block, start, end) in enumerate(spans):
+    for ordinal, (block, units) in enumerate(spans):
+        start, end = units[0].start, units[-1].end
         body = text[start:end]
         chunks.append(
             Chunk(
@@ -128,6 +141,22 @@ def chunk_document(document: Document, config: ChunkingConfig) -> list[Chunk]:
                 page=block.page,
                 char_start=start,
                 char_end=end,
+                table=_table_part(units),
             )
         )
     return chunks
+
+
+def _another_table(units: list[_Unit], unit: _Unit) -> bool:
+    """Whether `unit` is a row of a table other than one the units hold rows of: a chunk's
+    rows must all have the one header it carries."""
+    return unit.table is not None and any(u.table not in (None, unit.table) for u in units)
+
+
+def _table_part(units: list[_Unit]) -> Table | None:
+    """The header of the table the units hold lines of, with the rows they hold."""
+    table = next((u.table for u in units if u.table is not None), None)
+    if table is None:
+        return None
+    lines = sorted({u.line for u in units if u.table == table and u.line > 0})
+    return Table(table.header, tuple(table.rows[line - 1] for line in lines))

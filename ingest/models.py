@@ -18,6 +18,7 @@ DOC_TYPES = tuple(DOC_TYPE_LABELS)
 
 HEADING_SEPARATOR = " › "
 BLOCK_SEPARATOR = "\n\n"
+CELL_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,40 @@ class DocumentMeta:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table's cells: the header row (the first row when the format marks none) and the
+    body rows."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The table as plain text, one line a row with its cells joined by CELL_SEPARATOR:
+        line 0 is the header, line i row i - 1."""
+        return "\n".join(CELL_SEPARATOR.join(row) for row in (self.header, *self.rows))
+
+
+def table_of(rows: list[list[str]]) -> Table | None:
+    """The table of a format's rows of cell texts; rows without any text are left out."""
+    kept = [tuple(row) for row in rows if any(row)]
+    return Table(kept[0], tuple(kept[1:])) if kept else None
+
+
+@dataclass(frozen=True)
 class Block:
-    """A run of text with one location: a paragraph, list item, table or heading."""
+    """A run of text with one location: a paragraph, list item, table or heading.
+
+    A table block keeps its structure in `table`, and its `text` is `table.text`: the document
+    text, which chunk offsets, sentence spans, both search legs and evaluation quotes all refer
+    to, reads the same as before tables had a structure, and every row is still one line of
+    it. So the structure is a second view of the same text, never a different text."""
 
     text: str
     page: int | None = None
     headings: tuple[str, ...] = ()
     is_heading: bool = False
+    table: Table | None = None
 
 
 @dataclass
@@ -65,6 +93,9 @@ class Chunk:
     page: int | None
     char_start: int
     char_end: int
+    # The table whose rows the chunk holds, with only those rows; its header is the table's,
+    # also in the chunks of a long table whose text no longer shows it.
+    table: Table | None = None
 
     @property
     def section(self) -> str:

@@ -27,6 +27,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q "torch==2.13.0"
 if [ "$with_tests" = 1 ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
+  .venv/bin/python scripts/fetch_axe.py
 else
   .venv/bin/python -m pip install -q -e .
 fi

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from index.lexical import QueryTerms
 from index.search import Hit
+from ingest.models import CELL_SEPARATOR
 from service.answer_features import (
     Candidate,
     candidates,
@@ -21,6 +22,7 @@ from service.answer_features import (
     unmet_needs,
 )
 from service.answer_selector import AnswerSelector, default_selector
+from service.answer_units import table_unit_text
 
 NOT_FOUND = (
     "Jeg fant ikke noe sikkert svar på dette i dokumentene. "
@@ -62,6 +64,22 @@ def choose(found: Sequence[Candidate], probabilities: Sequence[float], share: fl
     return sorted(chosen, key=lambda i: (found[i].hit.rank, found[i].unit.start))
 
 
+def _is_table_header(candidate: Candidate) -> bool:
+    """A table's header line alone: column names, no answer."""
+    table = candidate.hit.chunk.table
+    return table is not None and candidate.text == CELL_SEPARATOR.join(table.header)
+
+
+def quoted_text(candidate: Candidate) -> str:
+    """What the answer shows of a unit: its text, with table rows under their column headers.
+    The selector and the checks read the unit's own text, which is what was indexed."""
+    table = candidate.hit.chunk.table
+    if table is None or CELL_SEPARATOR not in candidate.text:
+        return candidate.text
+    chunk = candidate.hit.chunk
+    return table_unit_text(chunk.text, candidate.unit, candidate.hit.sentences, table)
+
+
 def compose_answer(
     question: str,
     hits: Sequence[Hit],
@@ -71,7 +89,7 @@ def compose_answer(
     """`terms` are the question's word stems as the corpus sees them
     (`Searcher.query_terms`)."""
     selector = selector or default_selector()
-    found = candidates(hits)
+    found = [c for c in candidates(hits) if not _is_table_header(c)]
     if not found:
         return _declined(hits)
     probabilities = selector.unit.probabilities(unit_features(question, found, terms))
@@ -89,7 +107,7 @@ def compose_answer(
     parts = []
     for i in chosen:
         n = numbers.setdefault(found[i].hit.chunk.chunk_id, len(numbers) + 1)
-        parts.append(f"{found[i].text} [{n}]")
+        parts.append(f"{quoted_text(found[i])} [{n}]")
     by_id = {c.hit.chunk.chunk_id: c.hit for c in found}
     citations = [(n, by_id[chunk_id]) for chunk_id, n in numbers.items()]
     return ComposedAnswer(" ".join(parts), True, citations, confidence)

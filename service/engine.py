@@ -8,11 +8,13 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index.build import IngestReport, NothingToIndex, Progress, build_index
 from index.embedder import Embedder
-from index.generation import IndexMissing, no_usable_index, usable_generations
+from index.generation import IndexMissing, IngestBusy, no_usable_index, usable_generations
+from index.ingest_log import IngestRecord, record_ingest
 from index.search import Filters, Mode, Searcher
 from service.asking import Asked, ask
 from service.build_progress import BuildProgress
@@ -33,6 +35,9 @@ class Engine:
         # generations that failed to verify or open, with why: not retried on every check
         self._rejected: dict[tuple[str, int], str] = {}
         self.first_build: BuildProgress | None = None  # while the first index is being built
+        # the ingest this process runs (first build, re-ingest or `refark ingest`): one at a time
+        self.running_ingest: BuildProgress | None = None
+        self._claim_lock = threading.Lock()
 
     def searcher(self) -> Searcher:
         """The current generation, re-checked at most every `reload_interval` seconds.
@@ -126,14 +131,60 @@ class Engine:
         progress: Progress | None = None,
         follow_symlinks: bool = False,
     ) -> IngestReport:
-        report = build_index(
-            corpus_dir or self.settings.corpus_dir,
-            self.settings.index_dir,
-            self.embedder,
-            progress,
-            limits=self.settings.ingest_limits,
-            follow_symlinks=follow_symlinks,
-        )
-        with self._swap_lock:
-            self._refresh()
+        """Ingest the corpus into a new generation and serve it. Followed in `running_ingest`
+        and recorded in the ingest log, also when it fails. Raises IngestBusy while another
+        ingest runs."""
+        return self._ingest(self._claim(progress), corpus_dir, follow_symlinks)
+
+    def start_reingest(self) -> BuildProgress:
+        """Start a re-ingest of the corpus in the background and return its progress, whose
+        `outcome` tells how it ended. Raises IngestBusy while another ingest runs."""
+        running = self._claim(None)
+
+        def run() -> None:
+            try:
+                self._ingest(running)
+            except Exception as error:  # already in running.outcome and the ingest log
+                logger.warning("Innlesingen feilet: %s", error)
+
+        threading.Thread(target=run, name="reingest", daemon=True).start()
+        return running
+
+    def _claim(self, progress: Progress | None) -> BuildProgress:
+        with self._claim_lock:
+            if self.running_ingest is not None:
+                raise IngestBusy("En innlesing pågår allerede.")
+            self.running_ingest = BuildProgress(forward=progress)
+            return self.running_ingest
+
+    def _ingest(
+        self, running: BuildProgress, corpus_dir: Path | None = None, follow_symlinks: bool = False
+    ) -> IngestReport:
+        started = datetime.now(UTC)
+        try:
+            report = build_index(
+                corpus_dir or self.settings.corpus_dir,
+                self.settings.index_dir,
+                self.embedder,
+                running,
+                limits=self.settings.ingest_limits,
+                follow_symlinks=follow_symlinks,
+            )
+            with self._swap_lock:
+                self._refresh()
+        except Exception as error:
+            outcome = IngestRecord.of_error(
+                str(error) or type(error).__name__, started, datetime.now(UTC)
+            )
+            if not isinstance(error, IngestBusy):  # then the ingest was another process's
+                record_ingest(self.settings.index_dir, outcome)
+            self._finish(running, outcome)
+            raise
+        outcome = IngestRecord.of_report(report, started, datetime.now(UTC))
+        record_ingest(self.settings.index_dir, outcome)
+        self._finish(running, outcome)
         return report
+
+    def _finish(self, running: BuildProgress, outcome: IngestRecord) -> None:
+        running.finish(outcome)
+        self.running_ingest = None

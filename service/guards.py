@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import HTTPException
@@ -90,22 +91,28 @@ class SecurityHeaders:
 
 class BodyLimit:
     """Refuses a request body over `max_bytes` with 413: at once when Content-Length says so,
-    else as soon as the streamed body passes the limit."""
+    else as soon as the streamed body passes the limit. The few routes that take files have
+    their own, larger limit in `route_limits` (path -> bytes); every other keeps the small one."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, route_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.route_limits = dict(route_limits or {})
 
-    def _message(self) -> str:
-        return f"Forespørselen er for stor (over {self.max_bytes} byte)."
+    @staticmethod
+    def _message(limit: int) -> str:
+        return f"Forespørselen er for stor (over {limit} byte)."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.route_limits.get(scope["path"], self.max_bytes)
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            for message in _json_response(413, self._message()):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            for message in _json_response(413, self._message(limit)):
                 await send(message)
             return
         received = 0
@@ -115,10 +122,10 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # FastAPI passes an HTTPException raised while it reads the body through
                     # to its JSON error handler.
-                    raise HTTPException(status_code=413, detail=self._message())
+                    raise HTTPException(status_code=413, detail=self._message(limit))
             return message
 
         await self.app(scope, counted, send)

@@ -19,11 +19,13 @@ from swagger_ui_bundle import swagger_ui_path
 
 from index.generation import IndexMissing
 from service.engine import Engine
+from service.experiences import ExperienceStore
 from service.feedback import FeedbackStore
+from service.follow_up_ingest import FollowUpIngest
 from service.guards import BodyLimit, RateLimit, SecurityHeaders, content_security_policy
 from service.metrics import RequestMetrics
 from service.queries import InvalidQuery
-from service.routers import admin, ask, documents, feedback, health, search
+from service.routers import admin, ask, documents, experiences, feedback, health, pages, search
 from service.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine = engine or Engine(settings)
         app.state.settings = settings
         app.state.feedback = FeedbackStore(settings.feedback_db)
+        app.state.experiences = ExperienceStore(settings.experiences_dir, settings.corpus_dir)
+        app.state.experience_ingest = FollowUpIngest(app.state.engine)
         app.state.engine.embedder.use_threads(settings.serve_threads)
         # Load the model and open the current generation now, not on the first request.
         await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
@@ -109,7 +113,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # The last added is the outermost: refusals (413, 429) are counted and get the headers.
     if settings.rate_limit:
         app.add_middleware(RateLimit, per_minute=settings.rate_limit, burst=settings.rate_burst)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.experience_rate_limit:
+        app.add_middleware(
+            RateLimit,
+            per_minute=settings.experience_rate_limit,
+            burst=settings.experience_rate_limit,
+            prefix=experiences.UPLOAD_PATH,
+        )
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        route_limits=experiences.body_limits(settings),
+    )
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
 
@@ -141,8 +156,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def no_index(_: Request, error: IndexMissing) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(error)})
 
-    for module in (search, ask, documents, feedback, admin, health):
+    for module in (search, ask, documents, pages, feedback, experiences, admin, health):
         app.include_router(module.router)
+    app.include_router(admin.access_router)
     # Front ends beside the HTTP API (the Slack app in bots/) plug themselves in here, so
     # that the service depends on none of them.
     for front_end in entry_points(group="refark.front_ends"):
@@ -152,6 +168,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/", include_in_schema=False)
     def web_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/admin", include_in_schema=False)
+    def admin_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "admin.html")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

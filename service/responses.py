@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from index.highlight import highlight_spans
 from index.search import Hit
+from ingest.models import Table
 from service.asking import Asked
 from service.links import hit_url
-from service.schemas import AskResponse, Citation, SearchResponse, SearchResult
+from service.schemas import AskResponse, Citation, SearchResponse, SearchResult, TableData
 from service.searching import Searched
 
 
@@ -29,7 +30,14 @@ def search_result(hit: Hit, query: str, base_url: str) -> SearchResult:
         url=hit_url(base_url, hit),
         highlights=highlight_spans(hit.chunk.text, query),
         best_sentence=max(hit.sentences, key=lambda s: s[2])[:2] if hit.sentences else None,
+        table=_table_data(hit.chunk.table),
     )
+
+
+def _table_data(table: Table | None) -> TableData | None:
+    if table is None:
+        return None
+    return TableData(header=list(table.header), rows=[list(row) for row in table.rows])
 
 
 def _milliseconds(seconds: float) -> float:
@@ -44,6 +52,8 @@ def search_response(searched: Searched, base_url: str) -> SearchResponse:
         took_ms=_milliseconds(searched.seconds),
         corrected_query=searched.searched if searched.searched != searched.query else None,
         notices=list(searched.notices),
+        no_match=searched.no_match,
+        suggestions=list(searched.suggestions),
     )
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from index.ingest_log import IngestRecord
+from service.experiences import MAX_REASON_CHARS
 from service.feedback import Channel, Vote
 
 MAX_QUERY_CHARS = 2000
@@ -53,6 +55,7 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Fant ikke dokumentet eller originalfilen."},
     409: {"model": ErrorResponse, "description": "En innlesing pågår allerede."},
     413: {"model": ErrorResponse, "description": "Forespørselen er for stor."},
+    415: {"model": ErrorResponse, "description": "Filtypen støttes ikke."},
     422: {"model": ErrorResponse, "description": "Ugyldig forespørsel."},
     429: {
         "model": ErrorResponse,
@@ -72,6 +75,11 @@ ERROR_RESPONSES: dict[int, dict[str, Any]] = {
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` of a router or route: the given statuses from ERROR_RESPONSES."""
     return {status: ERROR_RESPONSES[status] for status in statuses}
+
+
+class TableData(BaseModel):
+    header: list[str] = Field(description="Column headers (the table's first row).")
+    rows: list[list[str]] = Field(description="The rows the passage holds, cell by cell.")
 
 
 class SearchResult(BaseModel):
@@ -94,6 +102,11 @@ class SearchResult(BaseModel):
     best_sentence: tuple[int, int] | None = Field(
         None,
         description="Character span in `text` of the sentence closest in meaning to the query.",
+    )
+    table: TableData | None = Field(
+        None,
+        description="The table rows the passage holds, with the table's column headers (also "
+        "when `text` starts after the header line); null when the passage holds no table.",
     )
 
 
@@ -123,6 +136,14 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
     corrected_query: CorrectedQuery = None
     notices: Notices = []
+    no_match: bool = Field(
+        False,
+        description="True when nothing in the index resembles the query (no word of it occurs "
+        "in the corpus and no passage is close in meaning); `results` is then empty.",
+    )
+    suggestions: list[str] = Field(
+        default_factory=list, description="Glossary terms to search for instead, when no_match."
+    )
 
 
 class Citation(SearchResult):
@@ -255,3 +276,64 @@ class Facets(BaseModel):
     publishers: list[FacetValue] = Field(description="Publishers, most documents first.")
     year_min: int | None = Field(description="The oldest document's year (null: no dates).")
     year_max: int | None
+
+
+class GenerationInfo(BaseModel):
+    name: str = Field(description="The generation's directory, e.g. `gen-3`.")
+    number: int
+    created: str = Field(description="When it was built; ISO 8601, UTC.")
+
+
+class AdminStatus(BaseModel):
+    generation: GenerationInfo | None = Field(description="The generation serving; null: none.")
+    unavailable: str | None = Field(description="Why no generation serves; null when one does.")
+    model: str = Field(description="The embedding model loaded.")
+    documents: int = Field(description="Documents in the generation serving (0 without one).")
+    chunks: int = Field(description="Chunks in the generation serving (0 without one).")
+    ingest_running: bool = Field(description="An ingest started by this server is running.")
+    ingests: list[IngestRecord] = Field(
+        description="The last ingests, newest first (also those run with `refark ingest`)."
+    )
+
+
+class ExperienceReceipt(BaseModel):
+    id: str = Field(description="The submission's id: the submitter's receipt.")
+    status: Literal["pending"] = Field(description="Waits for review; not searchable yet.")
+
+
+class ExperienceEntry(BaseModel):
+    id: str
+    status: Literal["pending", "approved", "rejected"]
+    municipality: str
+    contact: str
+    topic: str
+    date: str = Field(description="The report's date, YYYY-MM-DD.")
+    filename: str = Field(description="The uploaded file's name, made safe.")
+    size: int = Field(description="Bytes.")
+    submitted_at: str = Field(description="ISO 8601, UTC.")
+    reason: str | None = Field(description="Why it was rejected.")
+    source: str | None = Field(description="Where approval filed it, relative to the corpus.")
+
+
+class ExperienceApproved(BaseModel):
+    id: str
+    status: Literal["approved"]
+    source: str = Field(description="The report's path relative to the corpus root.")
+    ingest: Literal["started", "queued"] = Field(
+        description="started: a re-ingest began; queued: it follows the ingest already running. "
+        "Either way the report is searchable once it is done."
+    )
+
+
+class ExperienceRejection(BaseModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=MAX_REASON_CHARS,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="Why the report is not published (kept with the record).",
+    )
+
+
+class ExperienceRejected(BaseModel):
+    id: str
+    status: Literal["rejected"]

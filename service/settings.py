@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.limits import DEFAULT_LIMITS, IngestLimits
+from ingest.limits import DEFAULT_LIMITS, MB, IngestLimits
 
 
 class Settings(BaseSettings):
@@ -78,6 +78,20 @@ class Settings(BaseSettings):
         Path("var/feedback.sqlite3"),
         description="SQLite file of the votes on answers (web and Slack); outside the index "
         "generations, so it survives re-ingest.",
+    )
+    experiences_dir: Path = Field(
+        Path("var/experiences"),
+        description="Review queue of submitted experience reports (their files and records); "
+        "outside the corpus and the index, so nothing in it is searchable until approved.",
+    )
+    experience_max_bytes: int = Field(
+        20 * MB, ge=1, description="Largest experience report file accepted; larger gets 413."
+    )
+    experience_rate_limit: int = Field(
+        10,
+        ge=0,
+        description="Experience reports a minute per client address, at most that many at "
+        "once (0 turns the limit off).",
     )
     slack_bot_token: str | None = Field(
         None,

@@ -4,6 +4,7 @@ real HTTP server on a free loopback port."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from index.build import build_index
+from index.build import CACHE_FILE, build_index
 from index.embedder import Embedder
 from service.engine import Engine
 from service.main import create_app
@@ -26,6 +27,7 @@ from tests.documents import write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "corpus"
+EMBEDDINGS_BETWEEN_RUNS = REPO / "var" / "test-cache" / CACHE_FILE
 
 
 # A test that uses any of these loads the real model: it is `slow` whether or not its module
@@ -52,9 +54,18 @@ def small_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """The bundled corpus, ingested once per test session."""
+    """The bundled corpus, ingested once per test session. Its embeddings are kept between
+    runs (keyed by model and text, so a changed passage is embedded anew): a second run reads
+    and chunks the corpus but embeds nothing it embedded before."""
     index_dir = tmp_path_factory.mktemp("sample-index")
+    if EMBEDDINGS_BETWEEN_RUNS.is_file():
+        shutil.copyfile(EMBEDDINGS_BETWEEN_RUNS, index_dir / CACHE_FILE)
     build_index(SAMPLE_CORPUS, index_dir, embedder)
+    EMBEDDINGS_BETWEEN_RUNS.parent.mkdir(parents=True, exist_ok=True)
+    # copied aside and renamed, so that a session running beside this one never reads half
+    partial = EMBEDDINGS_BETWEEN_RUNS.with_name(f"{CACHE_FILE}.{os.getpid()}")
+    shutil.copyfile(index_dir / CACHE_FILE, partial)
+    partial.replace(EMBEDDINGS_BETWEEN_RUNS)
     return index_dir
 
 
@@ -110,9 +121,12 @@ def serve(
     port = free_port()
     # Tests send many requests from one address; the rate limit has tests of its own.
     overrides.setdefault("rate_limit", 0)
+    overrides.setdefault("experience_rate_limit", 0)
     overrides.setdefault("reload_interval", 0.2)
     # Votes go to a file of the test's own, never to var/feedback.sqlite3 in the repository.
     overrides.setdefault("feedback_db", Path(tempfile.mkdtemp()) / "feedback.sqlite3")
+    # Submitted experience reports likewise, never to var/experiences.
+    overrides.setdefault("experiences_dir", Path(tempfile.mkdtemp()) / "experiences")
     settings = Settings(
         index_dir=index_dir,
         corpus_dir=corpus_dir,

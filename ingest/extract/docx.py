@@ -8,13 +8,13 @@ from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.table import Table
+from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from ingest.extract import Extracted, ExtractionError
 from ingest.extract.headings import HeadingTrail
 from ingest.limits import DEFAULT_LIMITS, IngestLimits, human_size
-from ingest.models import Block
+from ingest.models import Block, Table, table_of
 
 _HEADING_STYLE = re.compile(r"^(?:Heading|Overskrift)\s*(\d)$", re.IGNORECASE)
 
@@ -25,10 +25,11 @@ def _body_items(document: DocxDocument):
         if child.tag.endswith("}p"):
             yield Paragraph(child, document)
         elif child.tag.endswith("}tbl"):
-            yield Table(child, document)
+            yield DocxTable(child, document)
 
 
-def _table_text(table: Table) -> str:
+def _table(table: DocxTable) -> Table | None:
+    """The rows of a Word table; Word marks no header, so the first row is it."""
     rows = []
     for row in table.rows:
         cells: list[str] = []
@@ -36,9 +37,8 @@ def _table_text(table: Table) -> str:
             text = " ".join(cell.text.split())
             if not cells or cells[-1] != text:  # merged cells repeat their text
                 cells.append(text)
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+        rows.append(cells)
+    return table_of(rows)
 
 
 def _check_archive(path: Path, limits: IngestLimits) -> None:
@@ -87,11 +87,11 @@ def extract_docx(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted
             list_items.clear()
 
     for item in _body_items(document):
-        if isinstance(item, Table):
+        if isinstance(item, DocxTable):
             flush_list()
-            text = _table_text(item)
-            if text:
-                blocks.append(Block(text=text, headings=trail.path))
+            table = _table(item)
+            if table:
+                blocks.append(Block(text=table.text, headings=trail.path, table=table))
             continue
         text = " ".join(item.text.split())
         if not text:

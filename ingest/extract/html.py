@@ -11,7 +11,7 @@ from ingest.extract import Extracted
 from ingest.extract.headings import HeadingTrail
 from ingest.extract.text import read_text_file
 from ingest.limits import DEFAULT_LIMITS, IngestLimits
-from ingest.models import Block
+from ingest.models import Block, Table, table_of
 
 _CHROME_TAGS = (
     "script",
@@ -65,13 +65,15 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _table_text(table: Tag) -> str:
-    rows = []
-    for row in table.find_all("tr"):
-        cells = [_clean(cell.get_text(" ")) for cell in row.find_all(["th", "td"])]
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+def _table(table: Tag) -> Table | None:
+    """The rows of a table, in document order; the first is its header whether or not it is
+    marked with <th> or <thead> (a <th> row in <thead> comes first in any case)."""
+    return table_of(
+        [
+            [_clean(cell.get_text(" ")) for cell in row.find_all(["th", "td"])]
+            for row in table.find_all("tr")
+        ]
+    )
 
 
 def _main_content(soup: BeautifulSoup) -> Tag:
@@ -112,11 +114,11 @@ def extract_html(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Extracted
         ) and tag.name not in ("h1", "h2", "h3", "h4", "h5", "h6"):
             continue
         if tag.name == "table":
-            text = _table_text(tag)
-        elif tag.name == "li":
-            text = "- " + _clean(tag.get_text(" "))
-        else:
-            text = _clean(tag.get_text(" "))
+            table = _table(tag)
+            if table:
+                blocks.append(Block(text=table.text, headings=trail.path, table=table))
+            continue
+        text = ("- " if tag.name == "li" else "") + _clean(tag.get_text(" "))
         if not text:
             continue
         if tag.name[0] == "h" and tag.name[1:].isdigit():

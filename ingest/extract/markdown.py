@@ -10,7 +10,7 @@ from ingest.extract.headings import HeadingTrail
 from ingest.extract.text import read_text_file
 from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.metadata import load_yaml, scalar_fields
-from ingest.models import Block
+from ingest.models import Block, table_of
 
 # Every expression here runs on lines of any length that anyone may write, so none may take
 # more than linear time: no two adjacent quantifiers that can trade characters, and no scan
@@ -81,9 +81,8 @@ def split_front_matter(
     return (scalar_fields(data) if isinstance(data, dict) else {}), source[match.end() :]
 
 
-def _table_row(line: str) -> str:
-    cells = [strip_inline(cell) for cell in line.strip().strip("|").split("|")]
-    return " | ".join(cells)
+def _table_row(line: str) -> list[str]:
+    return [strip_inline(cell) for cell in line.strip().strip("|").split("|")]
 
 
 def parse_markdown(body: str) -> tuple[list[Block], str | None]:
@@ -92,12 +91,17 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
     trail = HeadingTrail()
     title: str | None = None
     pending: list[str] = []
+    pending_rows: list[list[str]] = []  # the cells of the table being read
     pending_kind = "paragraph"
     in_fence = skip_fence = False
     diagram_end: str | None = None  # the closing tag of the raw HTML diagram being skipped
 
     def flush() -> None:
         nonlocal pending
+        table = table_of(pending_rows)
+        pending_rows.clear()
+        if table:
+            blocks.append(Block(text=table.text, headings=trail.path, table=table))
         if pending:
             separator = " " if pending_kind == "paragraph" else "\n"
             text = separator.join(part for part in pending if part)
@@ -149,7 +153,7 @@ def parse_markdown(body: str) -> tuple[list[Block], str | None]:
                 flush()
                 pending_kind = "table"
             if not _TABLE_RULE.match(line):
-                pending.append(_table_row(line))
+                pending_rows.append(_table_row(line))
             continue
         if _LIST_ITEM.match(line):
             if pending_kind != "list":

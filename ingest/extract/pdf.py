@@ -15,7 +15,7 @@ from pypdf.errors import EmptyFileError, PdfReadError
 from ingest.extract import Extracted, ExtractionError
 from ingest.extract.headings import HeadingTrail
 from ingest.limits import DEFAULT_LIMITS, IngestLimits, grouped
-from ingest.models import Block
+from ingest.models import CELL_SEPARATOR, Block, table_of
 
 _PAGE_NUMBER = re.compile(r"^(side\s+)?\d+(\s*(av|/)\s*\d+)?$", re.IGNORECASE)
 _LIST_START = re.compile(r"^([•\-–*]|\d{1,2}[.)])\s+")  # "2024. " is a year, not an item
@@ -37,8 +37,8 @@ class _Line:
     def columns(self) -> tuple[float, ...]:
         return tuple(sorted(self.cells))
 
-    def row_text(self) -> str:
-        return " | ".join(" ".join(" ".join(self.cells[x]).split()) for x in self.columns)
+    def row_cells(self) -> tuple[str, ...]:
+        return tuple(" ".join(" ".join(self.cells[x]).split()) for x in self.columns)
 
 
 def _aligned(a: _Line, b: _Line) -> bool:
@@ -54,23 +54,29 @@ class _Text(NamedTuple):
 
     text: str
     size: float
-    is_row: bool = False  # a table row, its cells joined with " | "
+    is_row: bool = False  # a table row: `cells` holds its cells, `text` them joined
     left: float = 0.0  # x where the line's text starts
+    cells: tuple[str, ...] = ()
 
 
 def _mark_table_rows(lines: list[_Line]) -> list[_Text]:
     """The lines as _Text. Consecutive lines whose pieces start at the same
-    three or more x positions are rows of a table: their cells are joined with " | ", so a
-    row reads as one record instead of running into the next row's words."""
+    three or more x positions are rows of a table: their cells are kept apart, so a row reads
+    as one record instead of running into the next row's words."""
     rows = [
         (i > 0 and _aligned(line, lines[i - 1]))
         or (i + 1 < len(lines) and _aligned(line, lines[i + 1]))
         for i, line in enumerate(lines)
     ]
-    return [
-        _Text(line.row_text() if row else line.text, line.size, row, min(line.cells, default=0.0))
-        for line, row in zip(lines, rows, strict=True)
-    ]
+    marked = []
+    for line, row in zip(lines, rows, strict=True):
+        left = min(line.cells, default=0.0)
+        if row:
+            cells = line.row_cells()
+            marked.append(_Text(CELL_SEPARATOR.join(cells), line.size, True, left, cells))
+        else:
+            marked.append(_Text(line.text, line.size, False, left))
+    return marked
 
 
 def _open(path: Path) -> pypdf.PdfReader:
@@ -207,28 +213,30 @@ def _page_blocks(
     meta: dict[str, str],
 ) -> list[Block]:
     """Paragraphs, tables and headings of one page; the largest text on page 1 is the title.
-    A table is one block with a line per row, as in the other formats."""
+    A table is one block with its first row as the header (a PDF marks none)."""
     blocks: list[Block] = []
     paragraph: list[str] = []
-    table: list[str] = []
+    table_rows: list[list[str]] = []
     widths = sorted(len(line.text) for line in lines if not line.is_row) or [0]
     full_width = widths[int(len(widths) * 0.8)]
 
     def flush() -> None:
-        for lines_of_block, separator in ((paragraph, " "), (table, "\n")):
-            if lines_of_block:
-                text = separator.join(lines_of_block)
-                blocks.append(Block(text=text, page=page_number, headings=trail.path))
-                lines_of_block.clear()
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph), page=page_number, headings=trail.path))
+            paragraph.clear()
+        table = table_of(table_rows)
+        table_rows.clear()
+        if table:
+            blocks.append(Block(table.text, page_number, trail.path, table=table))
 
     item_left: float | None = None  # where the open list item's marker stands
-    for text, size, row, left in _merge_wrapped_headings(lines, heading_sizes):
+    for text, size, row, left, cells in _merge_wrapped_headings(lines, heading_sizes):
         if row:
             if paragraph:
                 flush()
-            table.append(text)
+            table_rows.append(list(cells))
             continue
-        if table:
+        if table_rows:
             flush()
         if size in heading_sizes:
             flush()

@@ -1,16 +1,24 @@
-"""Administration: re-ingest the corpus while the service keeps answering, and the votes on
-answers (list them, mark the right source, export the 👎 ones as eval questions)."""
+"""Administration: the index's status and its last ingests, re-ingest the corpus while the
+service keeps answering (its progress as server-sent events), and the votes on answers (list
+them, mark the right source, export the 👎 ones as eval questions)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import secrets
+from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from index.build import NothingToIndex
 from index.generation import IngestBusy
+from index.ingest_log import recent_ingests
+from service.build_progress import BuildProgress
 from service.dependencies import get_app_settings, get_engine, get_feedback
 from service.engine import Engine
 from service.feedback import (
@@ -23,7 +31,13 @@ from service.feedback import (
     export_eval,
     to_jsonl,
 )
-from service.schemas import FeedbackEntry, FeedbackSource, error_responses
+from service.schemas import (
+    AdminStatus,
+    FeedbackEntry,
+    FeedbackSource,
+    GenerationInfo,
+    error_responses,
+)
 from service.settings import Settings
 
 
@@ -54,8 +68,66 @@ router = APIRouter(
 )
 
 
-@router.post("/reingest", responses=error_responses(409, 422))
-async def reingest(engine: Annotated[Engine, Depends(get_engine)]) -> dict:
+# Outside the token check: the maintainers' page asks it before it asks for the key, so that it
+# can say at once when there is no key to give.
+access_router = APIRouter(prefix="/api/admin", tags=["administrasjon"])
+
+
+@access_router.get("/enabled")
+async def admin_enabled(
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> dict[str, bool]:
+    """Whether the admin API is on (REFARK_ADMIN_TOKEN is set); needs no key."""
+    return {"enabled": bool(settings.admin_token)}
+
+
+@router.get("/status", response_model=AdminStatus, responses=error_responses(422))
+async def status(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    limit: Annotated[int, Query(ge=1, le=100, description="How many ingests to list.")] = 10,
+) -> AdminStatus:
+    ready = await run_in_threadpool(lambda: engine.ready)
+    searcher = engine.serving if ready else None
+    manifest = searcher.manifest if searcher else None
+    generation = None
+    if searcher and manifest:
+        generation = GenerationInfo(
+            name=searcher.directory.name, number=manifest.generation, created=manifest.created
+        )
+    return AdminStatus(
+        generation=generation,
+        unavailable=None if searcher else engine.unavailable_reason(),
+        model=engine.embedder.model_id,
+        documents=manifest.document_count if manifest else 0,
+        chunks=manifest.chunk_count if manifest else 0,
+        ingest_running=engine.running_ingest is not None,
+        ingests=await run_in_threadpool(recent_ingests, settings.index_dir, limit),
+    )
+
+
+@router.post(
+    "/reingest",
+    responses={
+        202: {"description": "Startet i bakgrunnen (`wait=false`); følg den på /reingest/events."},
+        **error_responses(409, 422),
+    },
+)
+async def reingest(
+    engine: Annotated[Engine, Depends(get_engine)],
+    response: Response,
+    wait: Annotated[
+        bool,
+        Query(description="false: answer 202 at once and let the ingest run in the background."),
+    ] = True,
+) -> dict:
+    if not wait:
+        try:
+            engine.start_reingest()
+        except IngestBusy as error:
+            raise HTTPException(status_code=409, detail=str(error)) from error
+        response.status_code = 202
+        return {"status": "startet"}
     try:
         report = await run_in_threadpool(engine.reingest)
     except IngestBusy as error:
@@ -75,6 +147,59 @@ async def reingest(engine: Annotated[Engine, Depends(get_engine)]) -> dict:
         "published": report.published,
         "seconds": round(report.seconds, 2),
     }
+
+
+# How often the event stream looks at a running ingest's progress.
+PROGRESS_POLL_SECONDS = 0.25
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def _progress_events(engine: Engine, settings: Settings) -> AsyncIterator[str]:
+    """The running ingest's progress as it changes, then its outcome; without one, the idle
+    state with the last ingest, so that a client is never left waiting."""
+    running: BuildProgress | None = engine.running_ingest
+    if running is None:
+        last = await run_in_threadpool(recent_ingests, settings.index_dir, 1)
+        yield _event("idle", {"running": False, "last": asdict(last[0]) if last else None})
+        return
+    sent = None
+    while True:
+        outcome = running.outcome  # read first: the state read after it is then the last one
+        state = running.state()
+        if state != sent:
+            yield _event("progress", asdict(state))
+            sent = state
+        if outcome is not None:
+            yield _event("done", asdict(outcome))
+            return
+        await asyncio.sleep(PROGRESS_POLL_SECONDS)
+
+
+@router.get(
+    "/reingest/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: `progress` (stage, done, total, percent) while "
+            "an ingest runs, then `done` with its outcome; `idle` with the last ingest when "
+            "none runs. The stream closes after `done` or `idle`.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def reingest_events(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> StreamingResponse:
+    return StreamingResponse(
+        _progress_events(engine, settings),
+        media_type="text/event-stream",
+        # A proxy that buffers the stream would hold every event back until the end.
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
 
 
 def _entry(stored: StoredFeedback) -> FeedbackEntry:

@@ -9,13 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from index.generation import IndexMissing
 from index.search import Searcher
 from ingest.models import HEADING_SEPARATOR, Document, section_anchor
 from service.dependencies import get_app_settings, get_engine
 from service.engine import Engine
 from service.links import document_url, file_url
+from service.pages import HTML_CONTENT, counted, date_html, render, type_badge, unavailable
 from service.schemas import DocumentDetail, DocumentSection, DocumentSummary, error_responses
 from service.settings import Settings
+from service.table_html import table_html
 
 router = APIRouter(tags=["dokumenter"], responses=error_responses(500, 503))
 # Errors of the operations on one document; 429 is added only under /api/, where the rate
@@ -139,16 +142,18 @@ def document_file(
     "/documents/{doc_id}",
     response_class=Response,
     responses={
-        200: {
-            "description": "Lesevisningen.",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        },
+        200: {"description": "Lesevisningen.", "content": HTML_CONTENT},
         **_ONE_DOCUMENT_ERRORS,
+        503: {"description": "Ingen indeks kan svare ennå (en side).", "content": HTML_CONTENT},
     },
 )
 def reading_view(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> HTMLResponse:
     """The extracted text with an anchor per section, so citations can link to a section."""
-    document = _document(engine.searcher(), doc_id)
+    try:
+        searcher = engine.searcher()
+    except IndexMissing as error:
+        return unavailable(error)
+    document = _document(searcher, doc_id)
     meta = document.meta
     parts = []
     for block in document.blocks:
@@ -156,21 +161,50 @@ def reading_view(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) ->
             depth = min(len(block.headings) + 1, 6)
             anchor = section_anchor(block.headings)
             parts.append(f'<h{depth} id="{anchor}">{html.escape(block.text)}</h{depth}>')
+        elif block.table:
+            parts.append(table_html(block.table))
         else:
             lines = "<br>".join(html.escape(line) for line in block.text.split("\n"))
             parts.append(f"<p>{lines}</p>")
     body = "\n".join(parts)
-    facts = " · ".join(html.escape(x) for x in (meta.doc_type, meta.publisher, meta.date) if x)
-    page = f"""<!doctype html>
-<html lang="nb"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(meta.title)} – Refark</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/static/style.css"></head>
-<body class="reading"><main>
-<p><a href="/">← Til søket</a> · <a href="/documents/{doc_id}/file">Åpne originalfilen</a>
- ({html.escape(document.source)})</p>
-<h1>{html.escape(meta.title)}</h1><p class="facts">{facts}</p>
+    chunk_count = len(searcher.store.document_chunks(doc_id))
+    facts = [
+        type_badge(meta.doc_type),
+        html.escape(meta.publisher),
+        date_html(meta.date),
+        counted(document.page_count, "side", "sider") if document.page_count else "",
+        counted(chunk_count, "avsnitt", "avsnitt"),
+    ]
+    file_link = html.escape(file_url("", document.doc_id))
+    main = f"""<nav class="breadcrumb" aria-label="Brødsmulesti"><a href="/">← Til søket</a></nav>
+<article class="document">
+<header class="document-head">
+<h1>{html.escape(meta.title)}</h1>
+<p class="facts">{" · ".join(fact for fact in facts if fact)}</p>
+<p class="original"><a href="{file_link}">Åpne originalfilen</a>
+<span class="source">{html.escape(document.source)}</span></p>
+</header>
+{_contents(document)}
+<div class="document-body">
 {body}
-</main></body></html>"""
-    return HTMLResponse(page)
+</div>
+</article>"""
+    return HTMLResponse(render(meta.title, main, body_class="reading"))
+
+
+def _contents(document: Document) -> str:
+    """The table of contents: a link to every heading's anchor, indented by its depth."""
+    entries = "\n".join(
+        f'<li class="toc-depth-{min(len(block.headings), 6)}">'
+        f'<a href="#{section_anchor(block.headings)}">{html.escape(block.text)}</a></li>'
+        for block in document.blocks
+        if block.is_heading
+    )
+    if not entries:
+        return ""
+    return f"""<nav class="toc" aria-labelledby="innholdsfortegnelse">
+<h2 id="innholdsfortegnelse">Innhold</h2>
+<ol>
+{entries}
+</ol>
+</nav>"""

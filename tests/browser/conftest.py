@@ -66,3 +66,27 @@ def page(browser) -> Iterator[object]:
 def api(live_server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server, timeout=60) as client:
         yield client
+
+
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / ".venv" / "share" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each
+    (rule, what it means, the first offending elements). The script is fetched by
+    `scripts/setup.sh --test`; it is evaluated through the DevTools protocol, which the page's
+    CSP does not govern, so the page under test stays exactly as served."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run scripts/setup.sh --test (scripts/fetch_axe.py)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in result
+        if v["impact"] in SERIOUS
+    ]

@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     REFARK_CORPUS_DIR=/app/corpus \
     REFARK_INDEX_DIR=/app/var/index \
     REFARK_MODEL_CACHE=/app/var/models \
-    REFARK_FEEDBACK_DB=/app/feedback/feedback.sqlite3
+    REFARK_FEEDBACK_DB=/app/feedback/feedback.sqlite3 \
+    REFARK_EXPERIENCES_DIR=/app/feedback/experiences
 
 RUN useradd --create-home --uid 10001 refark
 WORKDIR /app
@@ -24,9 +25,13 @@ COPY bots bots
 RUN pip install .
 
 COPY corpus corpus
-RUN refark ingest && mkdir -p /app/feedback && chown -R refark:refark /app/var /app/feedback
-# The votes on answers outlive the container (and every re-ingest): keep them on a volume.
-VOLUME ["/app/feedback"]
+RUN refark ingest && mkdir -p /app/feedback \
+    && chown -R refark:refark /app/var /app/feedback /app/corpus
+# What the service writes outlives the container: the votes on answers and the experience
+# reports waiting for review (/app/feedback), approved reports filed into the corpus, and the
+# index generations they are ingested into. A named volume starts as a copy of the image's
+# folder, so the bundled corpus and its index are there on the first start.
+VOLUME ["/app/feedback", "/app/corpus", "/app/var/index"]
 
 USER refark
 EXPOSE 8000

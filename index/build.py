@@ -163,9 +163,13 @@ def build_index(
     chunking: ChunkingConfig | None = None,
     limits: IngestLimits = DEFAULT_LIMITS,
     follow_symlinks: bool = False,
+    embed: bool = True,
 ) -> IngestReport:
     """Ingest `corpus_dir` into a new generation under `index_dir` and make it current.
     Only files inside `corpus_dir` are read unless `follow_symlinks` trusts every link in it.
+    With `embed=False` the generation is lexical-only: it is written in the seconds that reading
+    the files takes, without loading the model, so a first start can search at once; the next
+    ingest with embeddings always replaces it.
 
     Nothing is published when nothing changed. Raises NothingToIndex when not one document
     could be read."""
@@ -193,6 +197,7 @@ def build_index(
             and manifest.lexical_version == LEXICAL_VERSION
             and manifest.sentence_version == SENTENCE_VERSION
             and manifest.vocabulary_version == VOCABULARY_VERSION
+            and (manifest.embedded or not embed)
             and len(report.unchanged) == len(documents)
             and not report.removed
         ):
@@ -208,20 +213,22 @@ def build_index(
             [(row, *span) for row, (_, c) in enumerate(chunks) for span in chunk_sentences(c)],
             dtype=np.int32,
         ).reshape(-1, 3)
-        cache = _open_cache(index_dir / CACHE_FILE, embedder)
-        try:
-            vectors, report.chunks_embedded = _embed(
-                [passage_text(d, c) for d, c in chunks], embedder, cache, progress, "tekstbiter"
-            )
-            sentence_vectors, report.sentences_embedded = _embed(
-                [chunks[row][1].text[start:end] for row, start, end in spans],
+        if embed:
+            vectors, sentence_vectors = _embed_all(
+                chunks,
+                spans,
                 embedder,
-                cache,
+                _open_cache(index_dir / CACHE_FILE, embedder),
                 progress,
-                "setninger",
+                report,
             )
-        finally:
-            cache.close()
+            dimension = embedder.dimension
+        else:
+            # Placeholders of the smallest width: never searched (Searcher.lexical_only), but
+            # the generation keeps its usual files, so it is written and verified as any other.
+            dimension = 1
+            vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+            sentence_vectors = np.zeros((len(spans), dimension), dtype=np.float32)
         number, partial = new_generation(index_dir)
         report.chunk_count = write_store(partial.store_path, documents)
         write_dense(partial.dense_path, vectors)
@@ -240,7 +247,7 @@ def build_index(
         manifest = Manifest(
             generation=number,
             model=embedder.model_id,
-            dimension=embedder.dimension,
+            dimension=dimension,
             chunker_version=chunker_signature(chunking),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             corpus_dir=str(corpus_dir.resolve()),
@@ -252,13 +259,40 @@ def build_index(
             lexical_version=LEXICAL_VERSION,
             sentence_version=SENTENCE_VERSION,
             vocabulary_version=VOCABULARY_VERSION,
+            embedded=embed,
         )
         partial.seal(manifest)
-        _verify(partial, report.chunk_count, len(spans), embedder.dimension)
+        _verify(partial, report.chunk_count, len(spans), dimension)
         report.generation = str(publish(index_dir, partial, number).directory)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _embed_all(
+    chunks: list[tuple[Document, Chunk]],
+    spans: np.ndarray,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    progress: Progress,
+    report: IngestReport,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The vectors of every chunk and every sentence, from the cache where it has them; the
+    cache is closed when they are done."""
+    try:
+        vectors, report.chunks_embedded = _embed(
+            [passage_text(d, c) for d, c in chunks], embedder, cache, progress, "tekstbiter"
+        )
+        sentence_vectors, report.sentences_embedded = _embed(
+            [chunks[row][1].text[start:end] for row, start, end in spans],
+            embedder,
+            cache,
+            progress,
+            "setninger",
+        )
+    finally:
+        cache.close()
+    return vectors, sentence_vectors
 
 
 def _embed(

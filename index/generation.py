@@ -53,6 +53,9 @@ class Manifest:
     lexical_version: str = ""
     sentence_version: str = ""  # empty: written before sentences had vectors of their own
     vocabulary_version: str = ""  # empty: written before queries were spelling-corrected
+    # False: a lexical-only generation, published on a first start while the embeddings are
+    # still being built; its vectors are placeholders and search uses BM25 alone
+    embedded: bool = True
     # every other file of the generation (relative path -> [bytes, sha256]); empty in
     # generations written before checksums, which are checked for their required parts only
     files: dict[str, list] = field(default_factory=dict)
@@ -173,6 +176,18 @@ def current_generation(index_dir: Path) -> Path | None:
     """The directory `current` points to, if it holds a manifest (verified or not)."""
     target = _current_target(index_dir)
     return target if target is not None and (target / MANIFEST_FILE).is_file() else None
+
+
+def embedded_index(index_dir: Path) -> bool:
+    """Whether the current generation is complete: there is one, and it is not the lexical-only
+    one a first start serves while the embeddings are built (e.g. a server stopped halfway)."""
+    current = current_generation(index_dir)
+    if current is None:
+        return False
+    try:
+        return Generation(current).read_manifest().embedded
+    except CorruptGeneration:
+        return True  # broken: verifying and falling back to an older generation is the answer
 
 
 def candidates(index_dir: Path) -> list[Generation]:

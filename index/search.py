@@ -111,8 +111,19 @@ class Searcher:
         admitted = np.array([filters.admits(doc) for doc in self.documents.values()], dtype=bool)
         return admitted[self._row_documents]
 
+    @property
+    def lexical_only(self) -> bool:
+        """Whether this generation has no embeddings yet (a first start): BM25 only."""
+        return not self.manifest.embedded
+
     def query_scores(self, query: str) -> QueryScores:
-        vector = self._embedder.embed_query(query)
+        # A lexical-only generation's vectors are zeros: every cosine is 0 whatever the query,
+        # so the model (perhaps not loaded yet) is not asked.
+        vector = (
+            np.zeros(self._dense.dimension, dtype=np.float32)
+            if self.lexical_only
+            else self._embedder.embed_query(query)
+        )
         sentences = self._sentences.scores(vector)
         chunk = self._dense.scores(vector)
         best_sentence = sentences.best_per_row(len(chunk))
@@ -141,6 +152,8 @@ class Searcher:
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> list[Hit]:
         allowed = self._allowed(filters or Filters())
+        if self.lexical_only:
+            mode = Mode.LEXICAL
         scores = self.query_scores(query)
         dense, lexical = scores.dense, scores.lexical
         if mode is Mode.DENSE:

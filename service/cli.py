@@ -15,7 +15,7 @@ from index.build import IngestReport, NothingToIndex
 from index.generation import (
     IndexMissing,
     IngestBusy,
-    current_generation,
+    embedded_index,
     no_usable_index,
     usable_generations,
 )
@@ -194,7 +194,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.workers < 1:
         print("Feil: --workers må være minst 1.", file=sys.stderr)
         return 2
-    missing = current_generation(settings.index_dir) is None
+    missing = not embedded_index(settings.index_dir)
     if settings.workers > 1:
         if missing:  # built once here, not by every worker at the same time
             _build_first_index(settings)
@@ -203,8 +203,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     if missing:
         print(
-            f"Ingen indeks i {settings.index_dir}: bygger den fra {settings.corpus_dir} i "
-            f"bakgrunnen. Siden svarer på {settings.base_url} straks; /readyz viser fremdriften."
+            f"Ingen ferdig indeks i {settings.index_dir}: bygger den fra {settings.corpus_dir} i "
+            f"bakgrunnen. Siden svarer på {settings.base_url} straks, søk på nøkkelord så snart "
+            "filene er lest; /readyz viser fremdriften."
         )
         engine.build_first_index()
     app = create_app(settings, engine)

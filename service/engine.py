@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,11 +62,15 @@ class Engine:
 
     def build_first_index(self) -> threading.Thread:
         """Build the first generation in the background, so the service answers (health, the
-        page, 503 with progress) from its first second rather than after the whole ingest."""
+        page, 503 with progress) from its first second, searches by keyword as soon as the files
+        are read, and in full once the embeddings are built."""
         progress = self.first_build = BuildProgress()
 
         def build() -> None:
             try:
+                # Lexical-only first: written in the time reading the files takes, without the
+                # model, so keyword search answers while the embeddings are built.
+                self.reingest(progress=progress, embed=False)
                 self.reingest(progress=progress)
             except (NothingToIndex, OSError) as error:
                 progress.error = str(error)
@@ -118,23 +123,45 @@ class Engine:
     def search(
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> Searched:
-        return search(self.searcher(), query, k, mode, filters)
+        searcher = self.searcher()
+        searched = search(searcher, query, k, mode, filters)
+        if not searcher.lexical_only:
+            return searched
+        return replace(searched, notices=(*searched.notices, self._keywords_only()))
 
     def ask(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
     ) -> Asked:
-        return ask(self.searcher(), question, history, filters)
+        searcher = self.searcher()
+        if searcher.lexical_only:
+            # An answer is chosen by meaning; from keywords alone it would be a guess.
+            raise IndexMissing(
+                f"{self._building()}: spørsmål kan besvares når den er ferdig. "
+                "Søk på nøkkelord virker allerede."
+            )
+        return ask(searcher, question, history, filters)
+
+    def _building(self) -> str:
+        progress = self.first_build or self.running_ingest
+        return f"Indeksen bygges ({progress.percent} %)" if progress else "Indeksen bygges"
+
+    def _keywords_only(self) -> str:
+        return (
+            f"{self._building()}: foreløpig søkes det bare på nøkkelord; "
+            "søk på mening kommer når den er ferdig."
+        )
 
     def reingest(
         self,
         corpus_dir: Path | None = None,
         progress: Progress | None = None,
         follow_symlinks: bool = False,
+        embed: bool = True,
     ) -> IngestReport:
         """Ingest the corpus into a new generation and serve it. Followed in `running_ingest`
         and recorded in the ingest log, also when it fails. Raises IngestBusy while another
         ingest runs."""
-        return self._ingest(self._claim(progress), corpus_dir, follow_symlinks)
+        return self._ingest(self._claim(progress), corpus_dir, follow_symlinks, embed)
 
     def start_reingest(self) -> BuildProgress:
         """Start a re-ingest of the corpus in the background and return its progress, whose
@@ -158,7 +185,11 @@ class Engine:
             return self.running_ingest
 
     def _ingest(
-        self, running: BuildProgress, corpus_dir: Path | None = None, follow_symlinks: bool = False
+        self,
+        running: BuildProgress,
+        corpus_dir: Path | None = None,
+        follow_symlinks: bool = False,
+        embed: bool = True,
     ) -> IngestReport:
         started = datetime.now(UTC)
         try:
@@ -169,6 +200,7 @@ class Engine:
                 running,
                 limits=self.settings.ingest_limits,
                 follow_symlinks=follow_symlinks,
+                embed=embed,
             )
             with self._swap_lock:
                 self._refresh()

@@ -40,10 +40,13 @@ FIELD_NAMES = {
     "topic": "Tema",
     "date": "Dato",
 }
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-# Norwegian numbers have 8 digits; with a country code (+47, 0047) up to 15 in all.
-_PHONE = re.compile(r"\+?[\d ().-]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# An e-mail address, or a phone number: Norwegian ones have 8 digits, with a country code (+47,
+# 0047) up to 15. Around it, what the form's fields are stripped of. The API schema publishes
+# the same patterns, so what it calls valid is exactly what is accepted.
+CONTACT_PATTERN = r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s.]+|\+?(?:[ ().-]*[0-9]){8,15}[ ().-]*)\s*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_CONTACT = re.compile(CONTACT_PATTERN)
+_DATE = re.compile(DATE_PATTERN)
 _UNSAFE_NAME_CHARACTERS = re.compile(r"[^\w.-]+")
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -93,13 +96,6 @@ class Experience:
     source: str | None = None  # where approval filed it, relative to the corpus root
 
 
-def _is_contact(value: str) -> bool:
-    if _EMAIL.fullmatch(value):
-        return True
-    digits = sum(character.isdigit() for character in value)
-    return bool(_PHONE.fullmatch(value)) and 8 <= digits <= 15
-
-
 def checked_fields(
     municipality: str | None, contact: str | None, topic: str | None, date_text: str | None
 ) -> ExperienceFields:
@@ -112,12 +108,12 @@ def checked_fields(
         limit = MAX_FIELD_CHARS.get(name)
         if limit and len(value) > limit:
             raise InvalidSubmission(f"{FIELD_NAMES[name]} kan ha høyst {limit} tegn.")
-    if not _is_contact(values["contact"]):
+    if not _CONTACT.match(values["contact"]):
         raise InvalidSubmission(
             "Kontaktperson må være en e-postadresse (navn@kommune.no) eller et telefonnummer "
             "(8 sifre)."
         )
-    if not _DATE.fullmatch(values["date"]):
+    if not _DATE.match(date_text or ""):  # as sent: a date has no spaces to strip
         raise InvalidSubmission("Dato må skrives som ÅÅÅÅ-MM-DD, for eksempel 2025-03-14.")
     try:
         date.fromisoformat(values["date"])

@@ -59,6 +59,8 @@ def search(
     started = time.perf_counter()
     resolved = resolve_filters(filters or Filters(), searcher.documents.values())
     searched = searcher.correct(query).text
+    if searcher.lexical_only:  # what the searcher does, so that is what the answer says
+        mode = Mode.LEXICAL
     hits = searcher.search(searched, k=k, mode=mode, filters=resolved.filters)
     no_match = bool(hits) and not resembles(hits)
     seconds = time.perf_counter() - started

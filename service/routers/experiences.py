@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ingest.limits import human_size
 from service.dependencies import get_app_settings
 from service.experiences import (
+    CONTACT_PATTERN,
+    DATE_PATTERN,
     FILE_TYPES,
     MAX_FIELD_CHARS,
     Experience,
@@ -74,6 +76,8 @@ UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file", *FORM_FIELDS],
+                    # the form is read with exactly these fields (max_fields below)
+                    "additionalProperties": False,
                     "properties": {
                         "file": {
                             "type": "string",
@@ -84,7 +88,12 @@ UPLOAD_BODY = {
                             name: {**_TEXT_FIELD, "maxLength": limit}
                             for name, limit in MAX_FIELD_CHARS.items()
                         },
-                        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                        "contact": {
+                            **_TEXT_FIELD,
+                            "maxLength": MAX_FIELD_CHARS["contact"],
+                            "pattern": CONTACT_PATTERN,
+                        },
+                        "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
                     },
                 }
             }

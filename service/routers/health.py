@@ -38,6 +38,19 @@ async def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Respo
             }
         return {"status": "ingen indeks lastet", "detail": engine.unavailable_reason()}
     manifest = searcher.manifest
+    if searcher.lexical_only:
+        # Serving (keyword search works), but the embeddings are still being built.
+        building = engine.first_build or engine.running_ingest
+        return {
+            "status": "delvis klar",
+            "detail": "Søk på nøkkelord virker; søk på mening og spørsmål når indeksen er ferdig.",
+            "stage": building.stage if building else None,
+            "percent": building.percent if building else None,
+            "generation": manifest.generation,
+            "documents": manifest.document_count,
+            "chunks": manifest.chunk_count,
+            "model": manifest.model,
+        }
     return {
         "status": "ok",
         "generation": manifest.generation,

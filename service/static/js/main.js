@@ -223,36 +223,76 @@ function wire() {
   });
 }
 
-// On a first start the server builds its index in the background (503 from /readyz with the
-// progress): say so, and carry on by itself once the index is there.
-async function waitForIndex() {
-  let shownTens = null; // the alert is re-announced by screen readers: update it every 10 %
-  for (;;) {
-    let body = null;
-    try {
-      const response = await fetch("readyz", { headers: { Accept: "application/json" } });
-      body = await response.json();
-    } catch {
-      return; // no answer at all: the calls that follow report it
-    }
-    if (!body || body.status !== "bygger indeks") break;
-    const tens = Math.floor(body.percent / 10);
-    if (tens !== shownTens) {
-      shownTens = tens;
-      showAlert(
-        "Søk og spørsmål virker når den er klar; siden fortsetter da av seg selv.",
-        `Indeksen bygges (${body.percent} %)`,
-        true,
-      );
-    }
-    await new Promise((resolve) => window.setTimeout(resolve, 2000));
+// On a first start the server builds its index in the background: /readyz says "bygger
+// indeks" (503) until the files are read, then "delvis klar" while keyword search already works
+// and the embeddings are built, then "ok". The page says so in its status box (not the alert,
+// which errors replace) and carries on by itself.
+const BUILDING = "bygger indeks";
+const PARTIAL = "delvis klar";
+
+async function readiness() {
+  try {
+    const response = await fetch("readyz", { headers: { Accept: "application/json" } });
+    return await response.json();
+  } catch {
+    return null; // no answer at all: the calls that follow report it
   }
-  clearAlert();
+}
+
+// The status box for `body` (from /readyz); hidden once the index is complete. The text changes
+// in steps of 10 %, so screen readers are not told every two seconds.
+function showIndexStatus(body) {
+  const box = byId("indeks-status");
+  if (!body || (body.status !== BUILDING && body.status !== PARTIAL)) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const percent = Math.floor((body.percent || 0) / 10) * 10;
+  const key = `${body.status} ${percent}`;
+  if (box.dataset.key === key && !box.hidden) return;
+  box.dataset.key = key;
+  box.replaceChildren(
+    h("p", { class: "alert-title" }, `Indeksen bygges (${percent} %)`),
+    h(
+      "p",
+      { class: "alert-detail" },
+      body.status === PARTIAL
+        ? "Søk på nøkkelord virker allerede. Søk på mening og spørsmål virker når den er ferdig; siden oppdaterer seg selv."
+        : "Søk og spørsmål virker når den er klar; siden fortsetter da av seg selv.",
+    ),
+  );
+  box.hidden = false;
+}
+
+const pause = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+// Until the service can search at all; returns its last /readyz answer.
+async function waitForIndex() {
+  for (;;) {
+    const body = await readiness();
+    showIndexStatus(body);
+    if (!body || body.status !== BUILDING) return body;
+    await pause(2000);
+  }
+}
+
+// While only keyword search works, keep the status current; once the full index serves, show
+// what is on screen again from it.
+async function followPartialIndex() {
+  for (;;) {
+    await pause(2000);
+    const body = await readiness();
+    showIndexStatus(body);
+    if (!body || body.status !== PARTIAL) break;
+  }
+  search.refresh();
 }
 
 async function start() {
   wire();
-  await waitForIndex();
+  const readyz = await waitForIndex();
+  if (readyz && readyz.status === PARTIAL) followPartialIndex();
   const facets = loadFacets({
     onFacets(values) {
       filters.build(values);

@@ -245,5 +245,11 @@ export function createSearch(page) {
     else setUrl("sok", view.q, filters);
   }
 
-  return { run, renderIntro, reshow, query: () => view.q, remeasure: () => measureClamps(content) };
+  // Search again what is shown, past the cache: the index behind it has changed.
+  function refresh() {
+    cache.clear();
+    if (view.q) run(view.q, { push: false, k: view.k, visible: view.visible });
+  }
+
+  return { run, renderIntro, reshow, refresh, query: () => view.q, remeasure: () => measureClamps(content) };
 }

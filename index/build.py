@@ -222,51 +222,87 @@ def build_index(
                 progress,
                 report,
             )
-            dimension = embedder.dimension
         else:
             # Placeholders of the smallest width: never searched (Searcher.lexical_only), but
             # the generation keeps its usual files, so it is written and verified as any other.
-            dimension = 1
-            vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
-            sentence_vectors = np.zeros((len(spans), dimension), dtype=np.float32)
-        number, partial = new_generation(index_dir)
-        report.chunk_count = write_store(partial.store_path, documents)
-        write_dense(partial.dense_path, vectors)
-        write_sentences(
-            partial.sentence_vectors_path, partial.sentence_spans_path, sentence_vectors, spans
-        )
-        lexical = LexicalIndex.build([lexical_text(d, c) for d, c in chunks])
-        lexical.save(partial.lexical_dir)
-        glossary.save(partial.glossary_path)
-        # Glossary terms are words the index knows, so English ones are never "corrected".
-        terms = [term for group in glossary.groups for term in group]
-        write_vocabulary(
-            partial.vocabulary_path, [*(passage_text(d, c) for d, c in chunks), *terms]
-        )
+            vectors = np.zeros((len(chunks), 1), dtype=np.float32)
+            sentence_vectors = np.zeros((len(spans), 1), dtype=np.float32)
         report.document_count = len(documents)
-        manifest = Manifest(
-            generation=number,
+        report.chunk_count = len(chunks)
+        published = write_generation(
+            index_dir,
+            Contents(documents, vectors, sentence_vectors, spans, glossary),
             model=embedder.model_id,
-            dimension=dimension,
-            chunker_version=chunker_signature(chunking),
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-            corpus_dir=str(corpus_dir.resolve()),
-            document_count=report.document_count,
-            chunk_count=report.chunk_count,
-            documents={d.source: d.file_hash for d, _ in documents},
+            chunker=chunker_signature(chunking),
+            corpus_dir=corpus_dir,
             failed=report.failed,
-            glossary=glossary.fingerprint(),
-            lexical_version=LEXICAL_VERSION,
-            sentence_version=SENTENCE_VERSION,
-            vocabulary_version=VOCABULARY_VERSION,
             embedded=embed,
         )
-        partial.seal(manifest)
-        _verify(partial, report.chunk_count, len(spans), dimension)
-        report.generation = str(publish(index_dir, partial, number).directory)
+        report.generation = str(published)
         report.published = True
         report.seconds = time.perf_counter() - started
         return report
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Everything one generation holds, in chunk-row order."""
+
+    documents: list[tuple[Document, list[Chunk]]]
+    vectors: np.ndarray  # one per chunk row
+    sentence_vectors: np.ndarray  # one per span
+    spans: np.ndarray  # (chunk row, start, end) of each indexed sentence
+    glossary: Glossary
+
+
+def write_generation(
+    index_dir: Path,
+    contents: Contents,
+    model: str,
+    chunker: str,
+    corpus_dir: Path,
+    failed: dict[str, str] | None = None,
+    embedded: bool = True,
+) -> Path:
+    """Write, verify and publish a generation; returns its folder. The caller holds the
+    ingest lock. (bench/scaling.py also writes synthetic corpora through here.)"""
+    documents, glossary = contents.documents, contents.glossary
+    chunks = [(d, c) for d, chunk_list in documents for c in chunk_list]
+    number, partial = new_generation(index_dir)
+    chunk_count = write_store(partial.store_path, documents)
+    write_dense(partial.dense_path, contents.vectors)
+    write_sentences(
+        partial.sentence_vectors_path,
+        partial.sentence_spans_path,
+        contents.sentence_vectors,
+        contents.spans,
+    )
+    LexicalIndex.build([lexical_text(d, c) for d, c in chunks]).save(partial.lexical_dir)
+    glossary.save(partial.glossary_path)
+    # Glossary terms are words the index knows, so English ones are never "corrected".
+    terms = [term for group in glossary.groups for term in group]
+    write_vocabulary(partial.vocabulary_path, [*(passage_text(d, c) for d, c in chunks), *terms])
+    dimension = contents.vectors.shape[1]
+    manifest = Manifest(
+        generation=number,
+        model=model,
+        dimension=dimension,
+        chunker_version=chunker,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        corpus_dir=str(corpus_dir.resolve()),
+        document_count=len(documents),
+        chunk_count=chunk_count,
+        documents={d.source: d.file_hash for d, _ in documents},
+        failed=failed or {},
+        glossary=glossary.fingerprint(),
+        lexical_version=LEXICAL_VERSION,
+        sentence_version=SENTENCE_VERSION,
+        vocabulary_version=VOCABULARY_VERSION,
+        embedded=embedded,
+    )
+    partial.seal(manifest)
+    _verify(partial, chunk_count, len(contents.spans), dimension)
+    return publish(index_dir, partial, number).directory
 
 
 def _embed_all(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def top_rows(scores: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the n best allowed rows with a positive score, best first."""
-    candidates = np.flatnonzero(allowed & (scores > 0))
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n best positive scores, best first."""
+    candidates = np.flatnonzero(scores > 0)
     if len(candidates) > n:
         candidates = candidates[np.argpartition(-scores[candidates], n - 1)[:n]]
     return candidates[np.argsort(-scores[candidates], kind="stable")]

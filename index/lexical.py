@@ -162,11 +162,50 @@ class LexicalIndex:
         stems = tokenize(text)
         return QueryTerms(self.idf(stems), frozenset(s for s in stems if not self._frequency(s)))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row; rows without a query term score 0."""
-        tokens = [
-            t for t in self._decompounder.expand(tokenize(query)) if t in self._retriever.vocab_dict
+    def matches(self, query: str) -> LexicalMatches:
+        """The BM25 score of every row that holds a query term. The work is proportional to
+        how many rows hold the query's terms (their postings), not to the corpus."""
+        index = self._retriever.scores
+        columns = [
+            self._retriever.vocab_dict[t]
+            for t in self._decompounder.expand(tokenize(query))
+            if t in self._retriever.vocab_dict
         ]
-        if not tokens:
-            return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        # a term given twice counts twice, as in BM25's sum over query terms
+        spans = [(index["indptr"][c], index["indptr"][c + 1]) for c in columns]
+        if not spans:
+            return LexicalMatches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        rows = np.concatenate([index["indices"][a:b] for a, b in spans])
+        values = np.concatenate([index["data"][a:b] for a, b in spans])
+        unique, position = np.unique(rows, return_inverse=True)
+        scores = np.bincount(position, weights=values, minlength=len(unique))
+        return LexicalMatches(unique.astype(np.int64), scores.astype(np.float32))
+
+
+@dataclass(frozen=True)
+class LexicalMatches:
+    """One query's BM25 scores, for the rows that hold at least one of its terms."""
+
+    rows: np.ndarray  # ascending
+    scores: np.ndarray
+
+    def best(self, count: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """The `count` best-scoring rows (among the allowed ones), best first."""
+        keep = self.scores > 0
+        if allowed is not None:
+            keep &= allowed[self.rows]
+        candidates = np.flatnonzero(keep)
+        if len(candidates) > count:
+            candidates = candidates[np.argpartition(-self.scores[candidates], count - 1)[:count]]
+        order = np.argsort(-self.scores[candidates], kind="stable")
+        return self.rows[candidates[order]]
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The score of each given row; 0 for a row without a query term."""
+        rows = np.asarray(rows, dtype=np.int64)
+        result = np.zeros(len(rows), dtype=np.float32)
+        if len(self.rows):
+            at = np.minimum(np.searchsorted(self.rows, rows), len(self.rows) - 1)
+            found = self.rows[at] == rows
+            result[found] = self.scores[at[found]]
+        return result

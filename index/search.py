@@ -13,13 +13,20 @@ from index.embedder import Embedder
 from index.fusion import top_rows, weighted_fusion
 from index.generation import Generation
 from index.glossary import Glossary
-from index.lexical import LexicalIndex, QueryTerms, tokenize
-from index.sentences import SentenceIndex, SentenceScores, combined_dense
+from index.lexical import LexicalIndex, LexicalMatches, QueryTerms, tokenize
+from index.sentences import Sentence, SentenceIndex, best_cosine, combined_dense
 from index.spelling import Correction, Vocabulary
 from index.store import ChunkStore
 from ingest.models import Chunk, Document
 
 CANDIDATES_PER_LEG = 50
+# The dense leg's candidates come from the chunk vectors and from the sentence vectors (a chunk
+# ranks by the mean of both): a chunk with one very close sentence can be far from the top by
+# its own vector, so more sentences than chunks are fetched. With four times as many, the pool
+# ranks every question of the bundled corpus's and NorQuAD validation's sets as scoring every
+# row does (tests/index/test_candidate_pools.py, bench/scaling.py).
+SENTENCE_CANDIDATES_PER_ROW = 4
+FILTER_CACHE = 32  # distinct filters whose allowed rows are kept
 # Chosen on NorQuAD validation with the sentence-aware dense leg (bench/tune_fusion.py).
 LEXICAL_WEIGHT = 0.4
 
@@ -62,22 +69,44 @@ class Hit:
     dense_score: float  # the dense leg's score (index.sentences.combined_dense), whatever the mode
     lexical_score: float  # raw BM25
     # (start, end, cosine with the query) of the chunk's indexed sentences, in text order
-    sentences: tuple[tuple[int, int, float], ...] = ()
+    sentences: tuple[Sentence, ...] = ()
 
 
 @dataclass(frozen=True)
 class QueryScores:
-    """One query's score for every chunk row, leg by leg."""
+    """One query's score for every chunk row, leg by leg: what candidate search approximates,
+    for benchmarks and tests. Costs a pass over every vector; never used to answer a query."""
 
     chunk: np.ndarray  # cosine with the chunk's own vector
     best_sentence: np.ndarray  # cosine with the chunk's best sentence; -inf if it has none
     dense: np.ndarray  # the dense leg: both of the above combined
     lexical: np.ndarray  # BM25 of the glossary-expanded query
-    sentences: SentenceScores
+
+
+@dataclass(frozen=True)
+class Pool:
+    """One query's candidate rows with each leg's exact score."""
+
+    rows: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    sentences: list[tuple[Sentence, ...]]
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The rows and sentences a filter admits."""
+
+    rows: np.ndarray
+    sentences: np.ndarray
 
 
 class Searcher:
-    """An open, read-only generation. Cheap to query from many threads at once."""
+    """An open, read-only generation. Cheap to query from many threads at once.
+
+    A query never scores every row: each leg proposes its own best candidates (the FAISS
+    nearest chunks and sentences, the BM25 rows that hold a query term), the candidates get
+    every leg's exact score, and the legs are fused over that pool."""
 
     def __init__(self, generation_dir: Path, embedder: Embedder) -> None:
         generation = Generation(generation_dir)
@@ -104,36 +133,77 @@ class Searcher:
         self._row_documents = np.array(
             [position[d] for d in self.store.row_doc_ids()], dtype=np.int64
         )
+        self._filtered: dict[Filters, Allowed] = {}
 
-    def _allowed(self, filters: Filters) -> np.ndarray:
+    def _allowed(self, filters: Filters) -> Allowed | None:
+        """What the filters admit; None when they admit everything."""
         if filters == Filters():
-            return np.ones(len(self._row_documents), dtype=bool)
-        admitted = np.array([filters.admits(doc) for doc in self.documents.values()], dtype=bool)
-        return admitted[self._row_documents]
+            return None
+        if filters not in self._filtered:
+            admitted = np.array(
+                [filters.admits(doc) for doc in self.documents.values()], dtype=bool
+            )
+            rows = admitted[self._row_documents]
+            if len(self._filtered) >= FILTER_CACHE:
+                self._filtered.pop(next(iter(self._filtered)))
+            self._filtered[filters] = Allowed(rows, self._sentences.allowed(rows))
+        return self._filtered[filters]
 
     @property
     def lexical_only(self) -> bool:
         """Whether this generation has no embeddings yet (a first start): BM25 only."""
         return not self.manifest.embedded
 
-    def query_scores(self, query: str) -> QueryScores:
+    def _query_vector(self, query: str) -> np.ndarray | None:
         # A lexical-only generation's vectors are zeros: every cosine is 0 whatever the query,
         # so the model (perhaps not loaded yet) is not asked.
-        vector = (
-            np.zeros(self._dense.dimension, dtype=np.float32)
-            if self.lexical_only
-            else self._embedder.embed_query(query)
-        )
-        sentences = self._sentences.scores(vector)
-        chunk = self._dense.scores(vector)
-        best_sentence = sentences.best_per_row(len(chunk))
-        return QueryScores(
-            chunk=chunk,
-            best_sentence=best_sentence,
-            dense=combined_dense(chunk, best_sentence),
-            lexical=self._lexical.scores(self.glossary.expand(query)),
-            sentences=sentences,
-        )
+        return None if self.lexical_only else self._embedder.embed_query(query)
+
+    def exhaustive_scores(self, query: str) -> QueryScores:
+        """Every row's score on every leg (see QueryScores)."""
+        vector = self._query_vector(query)
+        size = self._dense.size
+        if vector is None:
+            chunk = np.zeros(size, dtype=np.float32)
+            best_sentence = np.full(size, -np.inf, dtype=np.float32)
+        else:
+            chunk = self._dense.cosines(vector, np.arange(size))
+            best_sentence = self._sentences.best_of_every_row(vector, size)
+        lexical = np.zeros(size, dtype=np.float32)
+        matches = self._lexical.matches(self.glossary.expand(query))
+        lexical[matches.rows] = matches.scores
+        return QueryScores(chunk, best_sentence, combined_dense(chunk, best_sentence), lexical)
+
+    def _pool(self, rows: np.ndarray, vector: np.ndarray | None, lexical: LexicalMatches) -> Pool:
+        sentences = self._sentences.of_rows(vector, rows)
+        if vector is None:
+            dense = np.zeros(len(rows), dtype=np.float32)
+        else:
+            best = np.array([best_cosine(s) for s in sentences], dtype=np.float32)
+            dense = combined_dense(self._dense.cosines(vector, rows), best)
+        return Pool(rows, dense, lexical.of(rows), sentences)
+
+    def _candidates(
+        self,
+        vector: np.ndarray | None,
+        lexical: LexicalMatches,
+        depth: int,
+        allowed: Allowed | None,
+    ) -> np.ndarray:
+        """The rows each leg proposes, before exact scoring."""
+        rows_allowed = None if allowed is None else allowed.rows
+        rows = [lexical.best(depth, rows_allowed)]
+        if vector is not None:
+            nearest, _ = self._dense.nearest(vector, depth, rows_allowed)
+            rows.append(nearest)
+            rows.append(
+                self._sentences.nearest_rows(
+                    vector,
+                    SENTENCE_CANDIDATES_PER_ROW * depth,
+                    None if allowed is None else allowed.sentences,
+                )
+            )
+        return np.unique(np.concatenate(rows)).astype(np.int64)
 
     def correct(self, query: str) -> Correction:
         """The query with the words this index does not know replaced by the closest words it
@@ -151,34 +221,36 @@ class Searcher:
     def search(
         self, query: str, k: int = 10, mode: Mode = Mode.HYBRID, filters: Filters | None = None
     ) -> list[Hit]:
-        allowed = self._allowed(filters or Filters())
         if self.lexical_only:
             mode = Mode.LEXICAL
-        scores = self.query_scores(query)
-        dense, lexical = scores.dense, scores.lexical
+        allowed = self._allowed(filters or Filters())
+        depth = max(k, CANDIDATES_PER_LEG)
+        vector = self._query_vector(query)
+        lexical = self._lexical.matches(self.glossary.expand(query))
+        proposed = self._candidates(
+            None if mode is Mode.LEXICAL else vector, lexical, depth, allowed
+        )
+        pool = self._pool(proposed, vector, lexical)
         if mode is Mode.DENSE:
-            rows = top_rows(dense, allowed, k)
-            scored = {int(r): float(dense[r]) for r in rows}
+            chosen = top_rows(pool.dense, k)
+            scored = dict(zip(chosen, pool.dense[chosen], strict=True))
         elif mode is Mode.LEXICAL:
-            rows = top_rows(lexical, allowed, k)
-            scored = {int(r): float(lexical[r]) for r in rows}
+            chosen = top_rows(pool.lexical, k)
+            scored = dict(zip(chosen, pool.lexical[chosen], strict=True))
         else:
-            pool = np.union1d(
-                top_rows(dense, allowed, CANDIDATES_PER_LEG),
-                top_rows(lexical, allowed, CANDIDATES_PER_LEG),
-            )
-            scored = weighted_fusion(dense, lexical, pool, LEXICAL_WEIGHT)
+            fused = np.union1d(top_rows(pool.dense, depth), top_rows(pool.lexical, depth))
+            scored = weighted_fusion(pool.dense, pool.lexical, fused, LEXICAL_WEIGHT)
         ranked = sorted(scored.items(), key=lambda item: -item[1])[:k]
-        chunks = self.store.chunks(row for row, _ in ranked)
+        chunks = self.store.chunks(int(pool.rows[at]) for at, _ in ranked)
         return [
             Hit(
                 rank=rank,
-                score=score,
-                chunk=chunks[row],
-                document=self.documents[chunks[row].doc_id],
-                dense_score=float(dense[row]),
-                lexical_score=float(lexical[row]),
-                sentences=scores.sentences.of_row(row),
+                score=float(score),
+                chunk=chunks[int(pool.rows[at])],
+                document=self.documents[chunks[int(pool.rows[at])].doc_id],
+                dense_score=float(pool.dense[at]),
+                lexical_score=float(pool.lexical[at]),
+                sentences=pool.sentences[at],
             )
-            for rank, (row, score) in enumerate(ranked, start=1)
+            for rank, (at, score) in enumerate(ranked, start=1)
         ]

@@ -6,7 +6,6 @@ A question is usually answered by one sentence, whose meaning is diluted in the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,28 +41,12 @@ def combined_dense(chunk_scores: np.ndarray, best_sentence: np.ndarray) -> np.nd
     return np.where(np.isfinite(best_sentence), mean, chunk_scores).astype(np.float32)
 
 
-@dataclass(frozen=True)
-class SentenceScores:
-    """One query's cosine with every indexed sentence."""
+Sentence = tuple[int, int, float]  # start and end in the chunk's text, cosine with the query
 
-    spans: np.ndarray  # (n, 3): chunk row, start, end
-    scores: np.ndarray  # (n,)
 
-    def best_per_row(self, row_count: int) -> np.ndarray:
-        """Each chunk row's best sentence cosine; -inf for a row without indexed sentences."""
-        best = np.full(row_count, -np.inf, dtype=np.float32)
-        np.maximum.at(best, self.spans[:, 0], self.scores)
-        return best
-
-    def of_row(self, row: int) -> tuple[tuple[int, int, float], ...]:
-        """(start, end, cosine) of one chunk's sentences, in text order."""
-        first, last = np.searchsorted(self.spans[:, 0], [row, row + 1])
-        return tuple(
-            (int(start), int(end), float(score))
-            for (_, start, end), score in zip(
-                self.spans[first:last], self.scores[first:last], strict=True
-            )
-        )
+def best_cosine(sentences: tuple[Sentence, ...]) -> float:
+    """A chunk's best sentence cosine; -inf for a chunk without indexed sentences."""
+    return max((cosine for _, _, cosine in sentences), default=-np.inf)
 
 
 class SentenceIndex:
@@ -77,12 +60,58 @@ class SentenceIndex:
             if spans_path.exists()
             else np.zeros((0, 3), dtype=np.int32)
         )
+        # spans are written in row order, so a row's sentences are one run of this column
+        self._rows = self._spans[:, 0]
 
     @property
     def size(self) -> int:
         return len(self._spans)
 
-    def scores(self, query: np.ndarray) -> SentenceScores:
+    def allowed(self, rows: np.ndarray) -> np.ndarray:
+        """Which sentences belong to an allowed chunk row."""
+        return rows[self._rows]
+
+    def nearest_rows(
+        self, query: np.ndarray, count: int, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The chunk rows of the `count` sentences closest to the query (`allowed`: a boolean
+        per sentence)."""
         if self._dense is None or self.size == 0:
-            return SentenceScores(self._spans, np.zeros(0, dtype=np.float32))
-        return SentenceScores(self._spans, self._dense.scores(query))
+            return np.zeros(0, dtype=np.int64)
+        ids, _ = self._dense.nearest(query, count, allowed)
+        return np.unique(self._rows[ids]).astype(np.int64)
+
+    def best_of_every_row(self, query: np.ndarray, row_count: int) -> np.ndarray:
+        """Every chunk row's best sentence cosine (-inf without sentences), by scoring every
+        sentence: the exhaustive reference that candidate search is measured against."""
+        best = np.full(row_count, -np.inf, dtype=np.float32)
+        if self._dense is not None and self.size:
+            cosines = self._dense.cosines(query, np.arange(self.size))
+            np.maximum.at(best, self._rows, cosines)
+        return best
+
+    def of_rows(self, query: np.ndarray | None, rows: np.ndarray) -> list[tuple[Sentence, ...]]:
+        """Each row's sentences with their cosine, in text order; all 0 without a query (a
+        lexical-only generation)."""
+        firsts = np.searchsorted(self._rows, rows, side="left")
+        lasts = np.searchsorted(self._rows, rows, side="right")
+        ids = np.concatenate([np.arange(f, t) for f, t in zip(firsts, lasts, strict=True)] or [[]])
+        ids = ids.astype(np.int64)
+        if query is None or self._dense is None:
+            cosines = np.zeros(len(ids), dtype=np.float32)
+        else:
+            cosines = self._dense.cosines(query, ids)
+        spans = self._spans[ids]
+        result, at = [], 0
+        for first, last in zip(firsts, lasts, strict=True):
+            count = int(last - first)
+            result.append(
+                tuple(
+                    (int(start), int(end), float(cosine))
+                    for (_, start, end), cosine in zip(
+                        spans[at : at + count], cosines[at : at + count], strict=True
+                    )
+                )
+            )
+            at += count
+        return result

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
+from index.dense import use_threads as use_faiss_threads
 from index.generation import IndexMissing
 from service.engine import Engine
 from service.experiences import ExperienceStore
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.experiences = ExperienceStore(settings.experiences_dir, settings.corpus_dir)
         app.state.experience_ingest = FollowUpIngest(app.state.engine)
         app.state.engine.embedder.use_threads(settings.serve_threads)
+        use_faiss_threads(settings.serve_threads)
         # Load the model and open the current generation now, not on the first request.
         await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
         if not await run_in_threadpool(lambda: app.state.engine.ready):

@@ -81,9 +81,13 @@ def resolve_filters(filters: Filters, documents: Iterable[Document]) -> Resolved
                 f"Ukjent dokumenttype «{value}». Kjente typer: {_listed(DOC_TYPE_LABELS)}."
             )
         doc_types.append(key or value)
-    catalog_publishers = {d.meta.publisher for d in documents if d.meta.publisher}
     publishers = []
-    for value in (v for v in filters.publishers if v.strip()):
+    wanted = [v for v in filters.publishers if v.strip()]
+    # the catalog is only read for a publisher filter: a plain query costs nothing per document
+    catalog_publishers = (
+        {d.meta.publisher for d in documents if d.meta.publisher} if wanted else set()
+    )
+    for value in wanted:
         named = resolve_publishers(value, catalog_publishers)
         if not named:
             notices.append(

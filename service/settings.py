@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         None, description="Bearer token for /api/admin/*; admin endpoints are off without it."
     )
     serve_threads: int = Field(
-        1, ge=1, description="Torch threads per `refark serve` process (queries are short)."
+        1, ge=1, description="Torch and FAISS threads per `refark serve` process (short queries)."
     )
     workers: int = Field(
         1,

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.build import build_index
@@ -27,8 +28,8 @@ def test_hyphenated_compounds_count_whole_and_by_their_parts():
 
 def test_inflected_forms_find_each_other():
     index = LexicalIndex.build(["Meldingene sendes til fastlegen.", "Kjernejournal i legevakt."])
-    scores = index.scores("melding fastleger")
-    assert scores[0] > 0 and scores[1] == 0
+    matches = index.matches("melding fastleger")
+    assert list(matches.rows) == [0] and matches.scores[0] > 0
 
 
 def test_compounds_match_their_parts_when_the_corpus_uses_the_parts_alone(tmp_path):
@@ -46,9 +47,9 @@ def test_compounds_match_their_parts_when_the_corpus_uses_the_parts_alone(tmp_pa
     index.save(tmp_path)
     reloaded = LexicalIndex.load(tmp_path)
     for searched in (index, reloaded):
-        assert searched.scores("liste")[0] > 0  # the compound in the first text matches its tail
-        assert searched.scores("legemiddellister")[2] > 0  # the query's compound is split too
-        assert searched.scores("anslag")[3] > 0
+        assert 0 in searched.matches("liste").rows  # the compound in the first text: its tail
+        assert 2 in searched.matches("legemiddellister").rows  # the query's compound is split too
+        assert 3 in searched.matches("anslag").rows
 
 
 def test_a_compound_more_common_than_its_parts_is_left_whole():
@@ -64,7 +65,18 @@ def test_a_compound_more_common_than_its_parts_is_left_whole():
 
 
 def test_a_query_with_only_unknown_words_scores_nothing():
-    assert not LexicalIndex.build(["HelseID"]).scores("zyxwv").any()
+    assert len(LexicalIndex.build(["HelseID"]).matches("zyxwv").rows) == 0
+
+
+def test_matches_hold_only_the_rows_with_a_query_term_and_rank_the_best_first():
+    index = LexicalIndex.build(
+        ["Fastlegen får meldingen.", "Kjernejournal.", "Fastlege.", "Meldingen om fastlegen."]
+    )
+    matches = index.matches("melding fastlege")
+    assert list(matches.rows) == [0, 2, 3]
+    assert matches.best(3)[-1] == 2  # one query term scores below two
+    assert list(matches.best(5, allowed=np.array([False, True, True, False]))) == [2]
+    assert list(matches.of(np.array([1, 2]))) == [0.0, matches.scores[1]]
 
 
 def test_highlights_mark_words_sharing_a_stem_with_the_query():

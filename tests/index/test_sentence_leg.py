@@ -9,21 +9,15 @@ import numpy as np
 from index.build import build_index
 from index.generation import Generation, current_generation
 from index.search import Mode, Searcher
-from index.sentences import SentenceIndex, SentenceScores, combined_dense
+from index.sentences import SentenceIndex, best_cosine, combined_dense
 
 
-def test_each_chunk_row_takes_its_best_sentence_and_rows_without_sentences_keep_their_own():
-    scores = SentenceScores(
-        spans=np.array([[0, 0, 10], [0, 11, 30], [2, 0, 12]], dtype=np.int32),
-        scores=np.array([0.70, 0.90, 0.80], dtype=np.float32),
-    )
-    best = scores.best_per_row(3)
-    assert best[0] == np.float32(0.90) and best[2] == np.float32(0.80)
-    assert np.isneginf(best[1])
+def test_a_chunk_ranks_by_the_mean_of_its_own_and_its_best_sentences_cosine():
+    assert best_cosine(((0, 10, 0.70), (11, 30, 0.90))) == 0.90
+    assert np.isneginf(best_cosine(()))
+    best = np.array([0.90, -np.inf, 0.80], dtype=np.float32)
     dense = combined_dense(np.array([0.80, 0.75, 0.70], dtype=np.float32), best)
-    assert np.allclose(dense, [0.85, 0.75, 0.75])
-    assert scores.of_row(0) == ((0, 10, np.float32(0.70)), (11, 30, np.float32(0.90)))
-    assert scores.of_row(1) == ()
+    assert np.allclose(dense, [0.85, 0.75, 0.75])  # a chunk without sentences keeps its own
 
 
 def test_search_reports_how_close_each_sentence_of_a_hit_is(

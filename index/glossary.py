@@ -62,11 +62,23 @@ class Glossary:
         """Every term with its stems, worked out once rather than on every query."""
         return tuple(tuple((term, tokenize(term)) for term in group) for group in self.groups)
 
+    @cached_property
+    def _groups_by_first_stem(self) -> dict[str, tuple[int, ...]]:
+        """The groups holding a term that starts with each stem: a query is only checked
+        against the groups one of its own stems can start."""
+        found: dict[str, set[int]] = {}
+        for number, group in enumerate(self._stemmed):
+            for _, stems in group:
+                if stems:
+                    found.setdefault(stems[0], set()).add(number)
+        return {stem: tuple(sorted(groups)) for stem, groups in found.items()}
+
     def expand(self, query: str) -> str:
         """The query plus the equivalents of every glossary term it contains."""
         stems = tokenize(query)
+        candidates = sorted({g for stem in stems for g in self._groups_by_first_stem.get(stem, ())})
         additions = []
-        for group in self._stemmed:
+        for group in (self._stemmed[number] for number in candidates):
             if any(ts and _contains(stems, ts) for _, ts in group):
                 additions.extend(term for term, ts in group if ts and not _contains(stems, ts))
         return " ".join([query, *additions])

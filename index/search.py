@@ -14,7 +14,7 @@ from index.fusion import top_rows, weighted_fusion
 from index.generation import Generation
 from index.glossary import Glossary
 from index.lexical import LexicalIndex, LexicalMatches, QueryTerms, tokenize
-from index.sentences import Sentence, SentenceIndex, best_cosine, combined_dense
+from index.sentences import RowSentences, Sentence, SentenceIndex, combined_dense
 from index.spelling import Correction, Vocabulary
 from index.store import ChunkStore
 from ingest.models import Chunk, Document
@@ -90,7 +90,7 @@ class Pool:
     rows: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
-    sentences: list[tuple[Sentence, ...]]
+    sentences: RowSentences
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,7 @@ class Searcher:
         if vector is None:
             dense = np.zeros(len(rows), dtype=np.float32)
         else:
-            best = np.array([best_cosine(s) for s in sentences], dtype=np.float32)
-            dense = combined_dense(self._dense.cosines(vector, rows), best)
+            dense = combined_dense(self._dense.cosines(vector, rows), sentences.best())
         return Pool(rows, dense, lexical.of(rows), sentences)
 
     def _candidates(
@@ -250,7 +249,7 @@ class Searcher:
                 document=self.documents[chunks[int(pool.rows[at])].doc_id],
                 dense_score=float(pool.dense[at]),
                 lexical_score=float(pool.lexical[at]),
-                sentences=pool.sentences[at],
+                sentences=pool.sentences.of(at),
             )
             for rank, (at, score) in enumerate(ranked, start=1)
         ]

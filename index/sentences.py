@@ -6,6 +6,7 @@ A question is usually answered by one sentence, whose meaning is diluted in the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +45,33 @@ def combined_dense(chunk_scores: np.ndarray, best_sentence: np.ndarray) -> np.nd
 Sentence = tuple[int, int, float]  # start and end in the chunk's text, cosine with the query
 
 
-def best_cosine(sentences: tuple[Sentence, ...]) -> float:
-    """A chunk's best sentence cosine; -inf for a chunk without indexed sentences."""
-    return max((cosine for _, _, cosine in sentences), default=-np.inf)
+@dataclass(frozen=True)
+class RowSentences:
+    """The indexed sentences of some chunk rows, with their cosine to one query."""
+
+    spans: np.ndarray  # (n, 3): chunk row, start, end
+    cosines: np.ndarray  # (n,)
+    bounds: np.ndarray  # row i's sentences are [bounds[i], bounds[i + 1])
+
+    def best(self) -> np.ndarray:
+        """Each row's best sentence cosine; -inf for a row without indexed sentences."""
+        best = np.full(len(self.bounds) - 1, -np.inf, dtype=np.float32)
+        starts = self.bounds[:-1]
+        filled = self.bounds[1:] > starts
+        if filled.any():
+            # empty rows are skipped, so each reduced run ends where the next filled row starts
+            best[filled] = np.maximum.reduceat(self.cosines, starts[filled])
+        return best
+
+    def of(self, i: int) -> tuple[Sentence, ...]:
+        """Row i's sentences, in text order."""
+        first, last = self.bounds[i], self.bounds[i + 1]
+        return tuple(
+            (int(start), int(end), float(cosine))
+            for (_, start, end), cosine in zip(
+                self.spans[first:last], self.cosines[first:last], strict=True
+            )
+        )
 
 
 class SentenceIndex:
@@ -90,28 +115,17 @@ class SentenceIndex:
             np.maximum.at(best, self._rows, cosines)
         return best
 
-    def of_rows(self, query: np.ndarray | None, rows: np.ndarray) -> list[tuple[Sentence, ...]]:
-        """Each row's sentences with their cosine, in text order; all 0 without a query (a
-        lexical-only generation)."""
+    def of_rows(self, query: np.ndarray | None, rows: np.ndarray) -> RowSentences:
+        """The given rows' sentences with their cosine; all 0 without a query (a lexical-only
+        generation)."""
         firsts = np.searchsorted(self._rows, rows, side="left")
         lasts = np.searchsorted(self._rows, rows, side="right")
-        ids = np.concatenate([np.arange(f, t) for f, t in zip(firsts, lasts, strict=True)] or [[]])
-        ids = ids.astype(np.int64)
+        counts = lasts - firsts
+        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        # every sentence id of every row, without a Python loop over the rows
+        ids = (np.repeat(firsts - bounds[:-1], counts) + np.arange(bounds[-1])).astype(np.int64)
         if query is None or self._dense is None:
             cosines = np.zeros(len(ids), dtype=np.float32)
         else:
             cosines = self._dense.cosines(query, ids)
-        spans = self._spans[ids]
-        result, at = [], 0
-        for first, last in zip(firsts, lasts, strict=True):
-            count = int(last - first)
-            result.append(
-                tuple(
-                    (int(start), int(end), float(cosine))
-                    for (_, start, end), cosine in zip(
-                        spans[at : at + count], cosines[at : at + count], strict=True
-                    )
-                )
-            )
-            at += count
-        return result
+        return RowSentences(np.asarray(self._spans[ids]).reshape(-1, 3), cosines, bounds)

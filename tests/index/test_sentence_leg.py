@@ -9,13 +9,19 @@ import numpy as np
 from index.build import build_index
 from index.generation import Generation, current_generation
 from index.search import Mode, Searcher
-from index.sentences import SentenceIndex, best_cosine, combined_dense
+from index.sentences import RowSentences, SentenceIndex, combined_dense
 
 
 def test_a_chunk_ranks_by_the_mean_of_its_own_and_its_best_sentences_cosine():
-    assert best_cosine(((0, 10, 0.70), (11, 30, 0.90))) == 0.90
-    assert np.isneginf(best_cosine(()))
-    best = np.array([0.90, -np.inf, 0.80], dtype=np.float32)
+    sentences = RowSentences(
+        spans=np.array([[4, 0, 10], [4, 11, 30], [9, 0, 12]], dtype=np.int32),
+        cosines=np.array([0.70, 0.90, 0.80], dtype=np.float32),
+        bounds=np.array([0, 2, 2, 3]),  # rows 4, 5 (no sentences) and 9
+    )
+    best = sentences.best()
+    assert best[0] == np.float32(0.90) and np.isneginf(best[1]) and best[2] == np.float32(0.80)
+    assert sentences.of(0) == ((0, 10, np.float32(0.70)), (11, 30, np.float32(0.90)))
+    assert sentences.of(1) == ()
     dense = combined_dense(np.array([0.80, 0.75, 0.70], dtype=np.float32), best)
     assert np.allclose(dense, [0.85, 0.75, 0.75])  # a chunk without sentences keeps its own
 

@@ -1,0 +1,226 @@
+"""An EXPERIMENT, not used by search: reorder the top of the fused candidate pool with a small
+learned model, a linear score over features both legs already give (cosines, BM25, word
+coverage, title and heading matches, glossary matches, the chunk's kind), fitted by
+bench/train_reranker.py. It raised NorQuAD validation but lowered both domain sets (see
+bench/README.md), so Refark ranks by the fusion alone; the code stays here to be tried again
+when there is domain training data.
+
+Every feature is read from the hits themselves or compared within the pool ("how far below
+this query's best candidate"), never an absolute scale of one corpus: the weights are fitted
+on NorQuAD passages and used on any corpus."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence, Set
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from index.lexical import tokenize
+
+if TYPE_CHECKING:
+    # Only for type hints: index.search may call the reranker, so it is not imported here.
+    from index.search import Hit
+
+WEIGHTS_PATH = (
+    Path(__file__).resolve().parent.parent / "var" / "bench" / "reranker" / "reranker.json"
+)
+STEM_CACHE = 8192  # texts whose stems are kept: a few thousand chunks with their sentences
+
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "dense": ("best_sentence", "chunk_cosine", "best_sentence_gap", "chunk_gap", "second_sentence"),
+    "lexical": ("bm25_share", "coverage", "sentence_coverage"),
+    "fusion": ("fused_score", "fused_reciprocal_rank"),
+    "title_heading": ("title_match", "heading_match"),
+    "glossary": ("glossary_match",),
+    "kind": ("introduction", "meta_text", "first_chunk", "table", "log_words"),
+}
+FEATURES = tuple(name for names in FEATURE_GROUPS.values() for name in names)
+
+# Headings of the parts that describe a document rather than state its rules.
+_INTRODUCTION = re.compile(
+    r"\b(sammendrag|innledning|introduksjon|bakgrunn|formål|oversikt|om dokumentet|"
+    r"om denne|summary|introduction|overview|about)\b",
+    re.IGNORECASE,
+)
+# Sentences about the document itself ("Dette dokumentet forklarer …").
+_META = re.compile(
+    r"\b(dette|denne|i dette|i denne)\s+(dokumentet|kapittelet|kapitlet|veilederen|rapporten|"
+    r"notatet|avsnittet|delen)\b",
+    re.IGNORECASE,
+)
+
+
+class RerankerMismatch(RuntimeError):
+    """The weights file was fitted on other features than the code computes."""
+
+
+class Expands(Protocol):
+    def expand(self, query: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What the reranker needs from the searcher about one query."""
+
+    weights: dict[str, float]  # idf of each of the query's stems
+    glossary_weights: dict[str, float]  # idf of the stems the glossary adds to the query
+
+    @classmethod
+    def of(
+        cls, query: str, term_weights: Callable[[str], dict[str, float]], glossary: Expands
+    ) -> QueryContext:
+        """`term_weights` is `Searcher.term_weights`, `glossary` is `Searcher.glossary`."""
+        weights = term_weights(query)
+        expanded = term_weights(glossary.expand(query))
+        return cls(weights, {s: w for s, w in expanded.items() if s not in weights})
+
+
+@lru_cache(maxsize=STEM_CACHE)
+def _stems(text: str) -> frozenset[str]:
+    """A text's stems. Chunks, their sentences, titles and headings come back query after
+    query: stemming them once makes the reranker several times cheaper."""
+    return frozenset(tokenize(text))
+
+
+def weighted_share(weights: dict[str, float], present: Set[str]) -> float:
+    """The share of the weights' total whose stems are present; 0 when there are none."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for s, w in weights.items() if s in present) / total
+
+
+def _cosines(hit: Hit) -> tuple[float, float, float]:
+    """(best sentence, second sentence, chunk) cosines. The dense score is the mean of the
+    chunk's and its best sentence's cosine (index.sentences.combined_dense), so the chunk's
+    own cosine is recovered from it; a chunk without indexed sentences has only its own."""
+    ordered = sorted((cosine for _, _, cosine in hit.sentences), reverse=True)
+    if not ordered:
+        return hit.dense_score, hit.dense_score, hit.dense_score
+    best = ordered[0]
+    second = ordered[1] if len(ordered) > 1 else best
+    return best, second, 2 * hit.dense_score - best
+
+
+def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
+    """The features of one hit that need no other hit of the pool."""
+    best, second, chunk = _cosines(hit)
+    text = hit.chunk.text
+    stems = _stems(text)
+    sentence_coverage = max(
+        (weighted_share(context.weights, _stems(text[s:e])) for s, e, _ in hit.sentences),
+        default=0.0,
+    )
+    return {
+        "best_sentence": best,
+        "chunk_cosine": chunk,
+        "second_sentence": second,
+        "bm25": hit.lexical_score,
+        "coverage": weighted_share(context.weights, stems),
+        "sentence_coverage": sentence_coverage,
+        "fused_score": hit.score,
+        "fused_reciprocal_rank": 1 / hit.rank,
+        "title_match": weighted_share(context.weights, _stems(hit.document.meta.title)),
+        "heading_match": weighted_share(context.weights, _stems(hit.chunk.section)),
+        "glossary_match": weighted_share(context.glossary_weights, stems),
+        "introduction": float(bool(_INTRODUCTION.search(hit.chunk.section))),
+        "meta_text": float(bool(_META.search(text))),
+        "first_chunk": float(hit.chunk.ordinal == 0),
+        "table": float(hit.chunk.table is not None),
+        "log_words": math.log1p(len(text.split())),
+    }
+
+
+def pool_rows(own: Sequence[dict[str, float]]) -> np.ndarray:
+    """One row of FEATURES per hit from each hit's `hit_features`. The pool-relative features
+    compare a hit with the best of the hits given, so the same hits give the same rows
+    whatever their order."""
+    if not own:
+        return np.zeros((0, len(FEATURES)))
+    best_sentence = max(f["best_sentence"] for f in own)
+    best_chunk = max(f["chunk_cosine"] for f in own)
+    best_bm25 = max(f["bm25"] for f in own)
+    relative = [
+        {
+            "best_sentence_gap": f["best_sentence"] - best_sentence,
+            "chunk_gap": f["chunk_cosine"] - best_chunk,
+            "bm25_share": f["bm25"] / best_bm25 if best_bm25 > 0 else 0.0,
+        }
+        for f in own
+    ]
+    return np.array(
+        [[{**f, **r}[name] for name in FEATURES] for f, r in zip(own, relative, strict=True)],
+        dtype=np.float64,
+    )
+
+
+def features(hits: Sequence[Hit], context: QueryContext) -> np.ndarray:
+    """One row of FEATURES per hit."""
+    return pool_rows([hit_features(hit, context) for hit in hits])
+
+
+@dataclass(frozen=True)
+class Reranker:
+    """A linear score over standardized features; higher ranks first."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coefficients: np.ndarray
+    depth: int  # how many of the fused pool's top hits it was chosen to reorder
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        return ((rows - self.mean) / self.scale) @ self.coefficients
+
+    def rerank(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        term_weights: Callable[[str], dict[str, float]],
+        glossary: Expands,
+    ) -> list[Hit]:
+        """The same hits, best first by the model, ranks renumbered from 1. `query` is the text
+        that was searched; `term_weights` and `glossary` are the Searcher's. Each hit keeps its
+        fused score (the answer selector and the API read it); ties keep the fused order."""
+        if not hits:
+            return []
+        return self.reordered(hits, QueryContext.of(query, term_weights, glossary))
+
+    def reordered(self, hits: Sequence[Hit], context: QueryContext) -> list[Hit]:
+        scores = self.scores(features(hits, context))
+        order = np.argsort(-scores, kind="stable")
+        return [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coefficients": self.coefficients.tolist(),
+            "depth": self.depth,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Reranker:
+        if tuple(data["features"]) != FEATURES:
+            raise RerankerMismatch(
+                "reranker.json was fitted on other features; run bench/train_reranker.py again"
+            )
+        return cls(
+            features=FEATURES,
+            mean=np.array(data["mean"], dtype=np.float64),
+            scale=np.array(data["scale"], dtype=np.float64),
+            coefficients=np.array(data["coefficients"], dtype=np.float64),
+            depth=int(data["depth"]),
+        )
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_PATH) -> Reranker:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))

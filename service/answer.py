@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.lexical import QueryTerms
+from index.lexical import QueryTerms, tokenize
 from index.search import Hit
 from ingest.models import CELL_SEPARATOR
 from service.answer_features import (
     Candidate,
     candidates,
+    needed_kinds,
     question_features,
     unit_features,
+    unit_kinds,
     unmet_needs,
 )
 from service.answer_selector import AnswerSelector, default_selector
@@ -64,6 +66,18 @@ def choose(found: Sequence[Candidate], probabilities: Sequence[float], share: fl
     return sorted(chosen, key=lambda i: (found[i].hit.rank, found[i].unit.start))
 
 
+def carrying_the_need(question: str, found: Sequence[Candidate], chosen: list[int]) -> list[int]:
+    """Of the chosen units, those that hold what the question asks for (a duration, a number,
+    an amount, an actor), when any does: a timeline row naming HelseID is no answer to "Hvem
+    drifter HelseID?" beside a sentence naming the operator."""
+    needed = needed_kinds(question)
+    if not needed:
+        return chosen
+    asked_about = set(tokenize(question))
+    carrying = [i for i in chosen if unit_kinds(found[i].text, asked_about) & needed]
+    return carrying or chosen
+
+
 def _is_table_header(candidate: Candidate) -> bool:
     """A table's header line alone: column names, no answer."""
     table = candidate.hit.chunk.table
@@ -99,7 +113,9 @@ def compose_answer(
     if confidence < selector.min_answerable:
         return _declined(hits, confidence)
 
-    chosen = choose(found, probabilities.tolist(), selector.companion_share)
+    chosen = carrying_the_need(
+        question, found, choose(found, probabilities.tolist(), selector.companion_share)
+    )
     if unmet_needs(question, [found[i].text for i in chosen]):
         return _declined(hits, confidence)
 

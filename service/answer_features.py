@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,10 +80,10 @@ UNIT_KINDS: dict[str, re.Pattern[str]] = {
         r"\b(kr|kroner|nok|millioner|kontingent|avgift|gebyr|pris\w*|betal\w*|faktur\w*|"
         r"gratis|rammetilskudd\w*|finansier\w*|egenandel\w*)\b"
     ),
-    # A name (a capital inside the sentence, or inside the word: "HelseID", "NHN") or a word
-    # for an actor.
+    # A name (a capital inside the sentence, not opening a table cell; or inside the word:
+    # "HelseID", "NHN") or a word for an actor.
     "who": re.compile(
-        r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][\wæøå-]+|\b\w+[A-ZÆØÅ]\w*|\b(?i:\w*(?:direktorat|"
+        r"(?<![.!?|]\s)(?<!^)\b[A-ZÆØÅ][\wæøå-]+|\b\w+[A-ZÆØÅ]\w*|\b(?i:\w*(?:direktorat|"
         r"departement|etat|leverandør|helseforetak|kommune|virksomhet|sykehus|fastlege|"
         r"ansvarlig|koordinator|forvalter|eier)\w*)\b"
     ),
@@ -123,21 +123,33 @@ def question_kinds(question: str) -> set[str]:
     return {kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(lowered)}
 
 
-def unit_kinds(text: str) -> set[str]:
+def unit_kinds(text: str, asked_about: Set[str] = frozenset()) -> set[str]:
+    """The kinds of thing the text holds. A name the question itself uses (its stems in
+    `asked_about`) is no actor: "HelseID" does not answer "Hvem drifter HelseID?"."""
     kinds = set()
     for kind, pattern in UNIT_KINDS.items():
-        searched = text if kind == "who" else text.lower()
-        if pattern.search(searched):
+        if kind == "who":
+            # "HelseID-pålogging" is about HelseID: a compound is judged by its first part
+            names = (found.group().split("-")[0] for found in pattern.finditer(text))
+            if any(not set(tokenize(name)) <= asked_about for name in names):
+                kinds.add(kind)
+        elif pattern.search(text.lower()):
             kinds.add(kind)
     return kinds
 
 
+def needed_kinds(question: str) -> set[str]:
+    """The kinds of thing an answer to the question must hold."""
+    return question_kinds(question) & NEEDED_KINDS
+
+
 def unmet_needs(question: str, texts: Sequence[str]) -> set[str]:
     """The kinds of thing the question needs that none of the texts holds."""
-    needed = question_kinds(question) & NEEDED_KINDS
+    needed = needed_kinds(question)
     if not needed:
         return set()
-    return needed - set().union(*(unit_kinds(text) for text in texts))
+    asked_about = set(tokenize(question))
+    return needed - set().union(*(unit_kinds(text, asked_about) for text in texts))
 
 
 def _weighted_share(wanted: set[str], present: set[str], weights: dict[str, float]) -> float:
@@ -164,7 +176,7 @@ def unit_features(question: str, found: Sequence[Candidate], terms: QueryTerms) 
     for c in found:
         stems = set(tokenize(c.text))
         heading = set(tokenize(f"{c.hit.document.meta.title} {c.hit.chunk.section}"))
-        holds = unit_kinds(c.text)
+        holds = unit_kinds(c.text, wanted)
         values = {
             "similarity": c.unit.similarity,
             "similarity_gap": c.unit.similarity - best,

@@ -15,7 +15,14 @@ from index.lexical import QueryTerms, tokenize
 from index.search import Hit
 from index.sentences import chunk_sentences
 from ingest.models import Chunk, Document, DocumentMeta
-from service.answer import MAX_ANSWER_WORDS, MAX_UNITS, NOT_FOUND, choose, compose_answer
+from service.answer import (
+    MAX_ANSWER_WORDS,
+    MAX_UNITS,
+    NOT_FOUND,
+    carrying_the_need,
+    choose,
+    compose_answer,
+)
 from service.answer_features import (
     QUESTION_FEATURES,
     UNIT_FEATURES,
@@ -203,6 +210,13 @@ def test_unit_kinds_find_durations_numbers_and_names_written_in_words():
     assert "who" not in unit_kinds("Løsningen driftes lokalt, døgnet rundt.")
 
 
+def test_a_name_the_question_itself_uses_is_no_actor_and_a_table_cell_is_no_name():
+    asked_about = set(tokenize("Hvem drifter HelseID?"))
+    assert "who" in unit_kinds("HelseID driftes av Norsk helsenett SF.", asked_about)
+    assert "who" not in unit_kinds("Mai 2024 | Tilgang til HelseID selvbetjening", asked_about)
+    assert "who" not in unit_kinds("Januar 2025 | HelseID-pålogging i drift", asked_about)
+
+
 DURATION_QUESTION = "Hvor lang tid har vi på å svare på en PLO-melding?"
 WITH_DURATION = "Forespørsler om helseopplysninger besvares innen fire timer på dagtid."
 WITHOUT_DURATION = "Forespørsler om helseopplysninger besvares av den som har ansvaret."
@@ -312,6 +326,20 @@ def test_english_words_the_corpus_never_uses_do_not_count_against_an_english_que
     assert coverage("what is dokumentdeling?", passage, english) == 1.0
     norwegian = QueryTerms({"dokumentdeling": 3.0, "outlook": 6.0}, unseen=frozenset({"outlook"}))
     assert coverage("Hva er dokumentdeling i Outlook?", passage, norwegian) < 0.5
+
+
+def test_of_the_chosen_units_only_those_holding_what_the_question_asks_for_are_quoted():
+    question = "Hvem drifter HelseID?"
+    found = twin_candidates(
+        question,
+        [
+            "Mai 2024 | Tilgang til HelseID selvbetjening",
+            "HelseID er levert og driftet av Norsk helsenett SF.",
+        ],
+    )
+    assert carrying_the_need(question, found, [0, 1]) == [1]
+    assert carrying_the_need(question, found, [0]) == [0]  # none holds it: the check declines
+    assert carrying_the_need("Hva er HelseID?", found, [0, 1]) == [0, 1]  # nothing is needed
 
 
 def test_an_answer_that_lacks_what_the_question_asks_for_is_declined():

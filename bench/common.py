@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import IngestReport, build_index
-from index.embedder import DEFAULT_MODEL, Embedder, resolve_model_path
+from index.embedder import DEFAULT_MODEL, Backend, Embedder, resolve_model_path
 from index.generation import no_usable_index, usable_generations
 from index.passages import passage_text
 from index.search import Searcher
@@ -64,9 +64,9 @@ class LineProgress:
             self._next_report = self._done + max(1, self._total // self._steps)
 
 
-def load_embedder(model: str) -> Embedder:
-    log(f"Loading embedding model {model!r} ...")
-    return Embedder(model, cache_dir=get_settings().model_cache)
+def load_embedder(model: str, backend: Backend = "torch") -> Embedder:
+    log(f"Loading embedding model {model!r} ({backend}) ...")
+    return Embedder(model, cache_dir=get_settings().model_cache, backend=backend)
 
 
 def ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder) -> IngestReport:

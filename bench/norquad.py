@@ -31,7 +31,7 @@ from common import (
     shared_datasets,
 )
 
-from index.embedder import DEFAULT_MODEL
+from index.embedder import BACKENDS, DEFAULT_MODEL
 from index.search import Searcher
 from service.evaluation import (
     Question,
@@ -171,6 +171,13 @@ def main() -> int:
     parser.add_argument(
         "--model", default=DEFAULT_MODEL, help="embedding model (default: %(default)s)"
     )
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="torch",
+        help="runtime of the embedding model; other than torch, the index is built in "
+        "index-<backend>/ (a vector space of its own) (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--again", action="store_true", help="allow a second evaluation of the test split"
@@ -196,9 +203,10 @@ def main() -> int:
         f"{sum(i.context in shared_contexts for i in items['validation'])}"
     )
 
-    embedder = load_embedder(args.model)
-    ingest(CORPUS_DIR, INDEX_DIR, embedder)
-    searcher = open_searcher(INDEX_DIR, embedder)
+    embedder = load_embedder(args.model, args.backend)
+    index_dir = INDEX_DIR if args.backend == "torch" else WORK_DIR / f"index-{args.backend}"
+    ingest(CORPUS_DIR, index_dir, embedder)
+    searcher = open_searcher(index_dir, embedder)
     log_chunking(searcher, args.model)
     questions = {split: read_questions(question_files[split]) for split in SPLITS}
     log("Answer quotes located in chunks (no search involved):")

@@ -163,8 +163,7 @@ class LexicalIndex:
         return QueryTerms(self.idf(stems), frozenset(s for s in stems if not self._frequency(s)))
 
     def matches(self, query: str) -> LexicalMatches:
-        """The BM25 score of every row that holds a query term. The work is proportional to
-        how many rows hold the query's terms (their postings), not to the corpus."""
+        """The BM25 score of every row that holds a query term."""
         index = self._retriever.scores
         columns = [
             self._retriever.vocab_dict[t]
@@ -177,9 +176,11 @@ class LexicalIndex:
             return LexicalMatches(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         rows = np.concatenate([index["indices"][a:b] for a, b in spans])
         values = np.concatenate([index["data"][a:b] for a, b in spans])
-        unique, position = np.unique(rows, return_inverse=True)
-        scores = np.bincount(position, weights=values, minlength=len(unique))
-        return LexicalMatches(unique.astype(np.int64), scores.astype(np.float32))
+        # Summed per row by counting into one slot per row: linear in the rows, but a pass in
+        # C that costs less than sorting the postings (np.unique) already at 10,000 rows.
+        totals = np.bincount(rows, weights=values, minlength=index["num_docs"])
+        matched = np.flatnonzero(np.bincount(rows, minlength=index["num_docs"]))
+        return LexicalMatches(matched.astype(np.int64), totals[matched].astype(np.float32))
 
 
 @dataclass(frozen=True)

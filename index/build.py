@@ -342,7 +342,12 @@ def _embed(
     texts embedded anew."""
     keys = [text_key(t) for t in texts]
     known = cache.get_many(keys)
-    missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    # Sorted by length over all texts, not within each slice: batches of like length pad
+    # little (the model computed 14 % more tokens than the texts held, 2 % sorted first).
+    missing = sorted(
+        {k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items(),
+        key=lambda item: len(item[1]),
+    )
     progress.start(stage, len(missing))
     # Cached slice by slice: an interrupted ingest keeps what it embedded, and the next one
     # starts where it stopped.

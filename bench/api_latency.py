@@ -27,6 +27,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_server(environment: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`refark serve` on a free loopback port with these settings added to the environment;
+    the process and its URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env={**os.environ, **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return server, f"http://127.0.0.1:{port}"
+
+
 def wait_ready(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -63,15 +76,7 @@ def main() -> None:
     ]
     questions = (questions * (args.n // len(questions) + 1))[: args.n]
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "REFARK_INDEX_DIR": str(args.index_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, url = start_server({"REFARK_INDEX_DIR": str(args.index_dir)})
     try:
         wait_ready(url, server)
         with httpx.Client(base_url=url, timeout=60) as client:

@@ -16,6 +16,11 @@ from index.embedder import DEFAULT_MODEL, Backend, Embedder, resolve_model_path
 from index.generation import no_usable_index, usable_generations
 from index.passages import passage_text
 from index.search import Searcher
+from index.sentences import chunk_sentences
+from ingest.chunking import ChunkingConfig, chunk_document
+from ingest.discover import scan_corpus
+from ingest.extract import ExtractionError
+from ingest.load import load_document
 from ingest.models import Chunk, Document
 from service.settings import get_settings
 
@@ -178,3 +183,28 @@ def histogram(values: Sequence[int], width: int) -> list[str]:
         bar = "#" * round(40 * count / scale)
         rows.append(f"  {low:>4}-{low + width - 1:<4} {count:>5}  {bar}")
     return rows
+
+
+def document_texts(corpus_dir: Path, source: str | None = None) -> tuple[list[str], list[str]]:
+    """Chunk passages and sentences of the corpus (or of one document), as build_index forms
+    them, repeats included."""
+    passages, sentences = [], []
+    for file in scan_corpus(corpus_dir).files:
+        if source is not None and file.source != source:
+            continue
+        try:
+            document = load_document(file)
+        except ExtractionError:
+            continue
+        for chunk in chunk_document(document, ChunkingConfig()):
+            passages.append(passage_text(document, chunk))
+            sentences.extend(chunk.text[start:end] for start, end in chunk_sentences(chunk))
+    return passages, sentences
+
+
+def spread_sample(texts: list[str], count: int) -> list[str]:
+    """`count` texts taken evenly across the corpus (not the first documents only)."""
+    if len(texts) <= count:
+        return texts
+    step = len(texts) / count
+    return [texts[int(i * step)] for i in range(count)]

@@ -17,15 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from common import REPO_ROOT, load_embedder, log
+from common import REPO_ROOT, document_texts, load_embedder, log, spread_sample
 
 from index.embedder import BACKENDS, DEFAULT_MODEL, Embedder
-from index.passages import passage_text
-from index.sentences import chunk_sentences
-from ingest.chunking import ChunkingConfig, chunk_document
-from ingest.discover import scan_corpus
-from ingest.extract import ExtractionError
-from ingest.load import load_document
 
 
 @dataclass(frozen=True)
@@ -37,28 +31,6 @@ class Timing:
 
 def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
-
-
-def corpus_texts(corpus_dir: Path) -> tuple[list[str], list[str]]:
-    """What ingest embeds for the corpus: every chunk's passage text and every sentence."""
-    passages, sentences = [], []
-    for file in scan_corpus(corpus_dir).files:
-        try:
-            document = load_document(file)
-        except ExtractionError:
-            continue
-        for chunk in chunk_document(document, ChunkingConfig()):
-            passages.append(passage_text(document, chunk))
-            sentences.extend(chunk.text[start:end] for start, end in chunk_sentences(chunk))
-    return passages, sentences
-
-
-def spread_sample(texts: list[str], count: int) -> list[str]:
-    """`count` texts taken evenly across the corpus (not the first documents only)."""
-    if len(texts) <= count:
-        return texts
-    step = len(texts) / count
-    return [texts[int(i * step)] for i in range(count)]
 
 
 def timed(embedder: Embedder, texts: list[str], batch_size: int) -> tuple[float, np.ndarray]:
@@ -83,7 +55,7 @@ def main() -> int:
         sys.exit("error: the first backend must be torch (the reference)")
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
 
-    passages, sentences = corpus_texts(args.corpus)
+    passages, sentences = document_texts(args.corpus)
     kinds = {
         "chunks": spread_sample(passages, args.chunks),
         "sentences": spread_sample(sentences, args.sentences),

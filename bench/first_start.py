@@ -16,15 +16,12 @@ lexical-only generation in this process (`build_index(embed=False)`, no model lo
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-from api_latency import free_port
+from api_latency import start_server
 from common import BENCH_VAR, REPO_ROOT, log
 
 from index.build import build_index
@@ -47,10 +44,7 @@ def main() -> None:
     shutil.rmtree(WORK, ignore_errors=True)
     shutil.copytree(REPO_ROOT / "corpus", WORK / "corpus")
     limit = lexical_build_seconds()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
+    environment = {
         "REFARK_CORPUS_DIR": str(WORK / "corpus"),
         "REFARK_INDEX_DIR": str(WORK / "index"),
         "REFARK_FEEDBACK_DB": str(WORK / "feedback.sqlite3"),
@@ -58,12 +52,7 @@ def main() -> None:
     }
     log(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, url = start_server(environment)
     times: dict[str, float] = {}
     try:
         with httpx.Client(base_url=url, timeout=30) as client:

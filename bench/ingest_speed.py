@@ -28,17 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from common import BENCH_VAR, MODEL_WINDOW, REPO_ROOT, load_embedder, log
+from common import (
+    BENCH_VAR,
+    MODEL_WINDOW,
+    REPO_ROOT,
+    document_texts,
+    load_embedder,
+    log,
+    spread_sample,
+)
 
 from index.build import CACHE_FILE, CACHE_SLICE, IngestReport, build_index
 from index.embedder import BACKENDS, DEFAULT_MODEL, Embedder, resolve_model_path
 from index.embedding_cache import EmbeddingCache, text_key
-from index.passages import passage_text
-from index.sentences import chunk_sentences
-from ingest.chunking import ChunkingConfig, chunk_document
-from ingest.discover import scan_corpus
-from ingest.extract import ExtractionError
-from ingest.load import load_document
 from ingest.metadata import sidecar_path
 from service.settings import get_settings
 
@@ -155,35 +157,11 @@ class Texts:
         return len(self.chunks) + len(self.sentences)
 
 
-def document_texts(corpus_dir: Path, source: str | None = None) -> tuple[list[str], list[str]]:
-    """Chunk passages and sentences of the corpus (or of one document), as build_index forms
-    them, repeats included."""
-    passages, sentences = [], []
-    for file in scan_corpus(corpus_dir).files:
-        if source is not None and file.source != source:
-            continue
-        try:
-            document = load_document(file)
-        except ExtractionError:
-            continue
-        for chunk in chunk_document(document, ChunkingConfig()):
-            passages.append(passage_text(document, chunk))
-            sentences.extend(chunk.text[start:end] for start, end in chunk_sentences(chunk))
-    return passages, sentences
-
-
 def unique_texts(corpus_dir: Path) -> Texts:
     passages, sentences = document_texts(corpus_dir)
     chunks = list(dict.fromkeys(passages))
     known = set(chunks)
     return Texts(chunks, [s for s in dict.fromkeys(sentences) if s not in known])
-
-
-def spread_sample(texts: list[str], count: int) -> list[str]:
-    if len(texts) <= count:
-        return texts
-    step = len(texts) / count
-    return [texts[int(i * step)] for i in range(count)]
 
 
 def best_batch_size(embedder: Embedder, texts: list[str], sizes: list[int], kind: str) -> int:

@@ -32,11 +32,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +41,7 @@ from pathlib import Path
 import faiss
 import httpx
 import numpy as np
-from api_latency import free_port, timed
+from api_latency import start_server, timed
 from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, percentile
 from process_stats import process_tree, rss_bytes
 
@@ -215,16 +212,9 @@ def measure(generation: Generation, embedder: Embedder, questions: list[str]) ->
     same machine state; plus the server's startup time and memory."""
     chunks = DenseIndex(generation.dense_path)
     sentences = DenseIndex(generation.sentence_vectors_path)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "REFARK_INDEX_DIR": str(generation.directory.parent)}
-    env["REFARK_RATE_LIMIT"] = "0"
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    server, url = start_server(
+        {"REFARK_INDEX_DIR": str(generation.directory.parent), "REFARK_RATE_LIMIT": "0"}
     )
     try:
         status = "no answer"

@@ -136,6 +136,7 @@ class Searcher:
             [position[d] for d in self.store.row_doc_ids()], dtype=np.int64
         )
         self._filtered: dict[Filters, Allowed] = {}
+        self._filter_lock = threading.Lock()
 
     def _open_vocabulary(self, path: Path) -> Vocabulary:
         """The corpus's words for spelling correction. A large vocabulary's lookup index takes
@@ -155,15 +156,16 @@ class Searcher:
         """What the filters admit; None when they admit everything."""
         if filters == Filters():
             return None
-        if filters not in self._filtered:
-            admitted = np.array(
-                [filters.admits(doc) for doc in self.documents.values()], dtype=bool
-            )
-            rows = admitted[self._row_documents]
-            if len(self._filtered) >= FILTER_CACHE:
-                self._filtered.pop(next(iter(self._filtered)))
-            self._filtered[filters] = Allowed(rows, self._sentences.allowed(rows))
-        return self._filtered[filters]
+        with self._filter_lock:  # requests search from several threads at once
+            if filters not in self._filtered:
+                admitted = np.array(
+                    [filters.admits(doc) for doc in self.documents.values()], dtype=bool
+                )
+                rows = admitted[self._row_documents]
+                if len(self._filtered) >= FILTER_CACHE:
+                    self._filtered.pop(next(iter(self._filtered)))
+                self._filtered[filters] = Allowed(rows, self._sentences.allowed(rows))
+            return self._filtered[filters]
 
     @property
     def lexical_only(self) -> bool:

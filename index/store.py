@@ -36,6 +36,9 @@ CREATE TABLE chunks (
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, table_json TEXT
 );
 CREATE INDEX chunks_by_doc ON chunks(doc_id, ordinal);
+-- Every row's document in row order, without reading the chunk texts beside it: opening a
+-- 100,000-chunk generation read the whole table cold (4 s) for this list, now 0.2 s.
+CREATE INDEX chunks_row_doc ON chunks(row, doc_id);
 """
 
 

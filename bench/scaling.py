@@ -18,7 +18,8 @@ Per size it prints:
 * `GET /api/search` (hybrid, k=10, HTTP included) against `refark serve` on that index:
   median and p99, each as a ratio to the limit's median and p99 (targets 1.5x and 3x). The
   limit and the request are timed alternately, question by question, so both see the same
-  machine state;
+  machine state. Requests go through the standard library's http.client: httpx adds about
+  1 ms of its own per request (see `api_latency.lean_connection`);
 * the time to open the generation (`Searcher`) in this process, the server's startup to its
   first `/readyz` 200 (importing torch and loading the model included) and its RSS after the
   queries.
@@ -41,7 +42,7 @@ from pathlib import Path
 import faiss
 import httpx
 import numpy as np
-from api_latency import start_server, timed
+from api_latency import lean_connection, start_server, timed_get
 from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, percentile
 from process_stats import process_tree, rss_bytes
 
@@ -233,14 +234,17 @@ def measure(generation: Generation, embedder: Embedder, questions: list[str]) ->
             time.sleep(0.05)
         ready = time.perf_counter() - started
         limit, search = [], []
-        with httpx.Client(base_url=url, timeout=120) as client:
-            first = timed(lambda: client.get("/api/search", params={"q": questions[0]}))
+        connection = lean_connection(url)
+        try:
+            first = timed_get(connection, "/api/search", {"q": questions[0]})
             for q in questions[:10]:  # warm-up, both sides
-                client.get("/api/search", params={"q": q})
+                timed_get(connection, "/api/search", {"q": q})
                 limit_once(chunks, sentences, embedder, q)
             for q in questions:
                 limit.append(limit_once(chunks, sentences, embedder, q))
-                search.append(timed(lambda q=q: client.get("/api/search", params={"q": q})))
+                search.append(timed_get(connection, "/api/search", {"q": q}))
+        finally:
+            connection.close()
         rss = sum(rss_bytes(pid) for pid in process_tree(server.pid))
         return {
             "ready_s": ready,

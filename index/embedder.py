@@ -4,6 +4,7 @@ torch or by ONNX Runtime (index/onnx_model.py)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
@@ -91,21 +92,27 @@ class Embedder:
         self._backend = backend
         self._threads: int | None = None
         self._model: _Encoder | None = None
+        self._load_lock = threading.Lock()
         self.model_id = model_id(model, backend)
 
     def _loaded(self) -> _Encoder:
         if self._model is None:
-            if self._name == DEFAULT_MODEL or Path(self._name).exists():
-                # Only a hub id may need the network; everything else must never try it.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            path = resolve_model_path(self._name, self._cache_dir)
-            if self._backend == "torch":
-                self._model = _TorchEncoder(path)
-            else:
-                quantize = self._backend == "onnx-int8"
-                folder = ensure_onnx(path, self._cache_dir, quantize, _sentence_transformer)
-                self._model = OnnxEncoder(folder, self._threads)
+            # The server warms the model up while a first build may start embedding: one load.
+            with self._load_lock:
+                if self._model is None:
+                    self._model = self._load()
         return self._model
+
+    def _load(self) -> _Encoder:
+        if self._name == DEFAULT_MODEL or Path(self._name).exists():
+            # Only a hub id may need the network; everything else must never try it.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        path = resolve_model_path(self._name, self._cache_dir)
+        if self._backend == "torch":
+            return _TorchEncoder(path)
+        quantize = self._backend == "onnx-int8"
+        folder = ensure_onnx(path, self._cache_dir, quantize, _sentence_transformer)
+        return OnnxEncoder(folder, self._threads)
 
     def use_threads(self, count: int) -> None:
         """Intra-op threads for this process. A short query gains nothing from more than one,

@@ -66,11 +66,9 @@ class RowSentences:
     def of(self, i: int) -> tuple[Sentence, ...]:
         """Row i's sentences, in text order."""
         first, last = self.bounds[i], self.bounds[i + 1]
+        spans, cosines = self.spans[first:last].tolist(), self.cosines[first:last].tolist()
         return tuple(
-            (int(start), int(end), float(cosine))
-            for (_, start, end), cosine in zip(
-                self.spans[first:last], self.cosines[first:last], strict=True
-            )
+            (start, end, cosine) for (_, start, end), cosine in zip(spans, cosines, strict=True)
         )
 
 

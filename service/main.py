@@ -91,9 +91,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.experience_ingest = FollowUpIngest(app.state.engine)
         app.state.engine.embedder.use_threads(settings.serve_threads)
         use_faiss_threads(settings.serve_threads)
-        # Load the model and open the current generation now, not on the first request.
-        await run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming")
-        if not await run_in_threadpool(lambda: app.state.engine.ready):
+        # Load the model and open the current generation now, not on the first request, and
+        # side by side: neither needs the other, and each takes seconds on a large corpus.
+        _, ready = await asyncio.gather(
+            run_in_threadpool(app.state.engine.embedder.embed_query, "oppvarming"),
+            run_in_threadpool(lambda: app.state.engine.ready),
+        )
+        if not ready:
             logger.warning(
                 "Ingen brukbar indeks i %s ennå; /readyz svarer 503.", settings.index_dir
             )

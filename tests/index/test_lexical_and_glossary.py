@@ -85,6 +85,14 @@ def test_highlights_mark_words_sharing_a_stem_with_the_query():
     assert [text[a:b] for a, b in spans] == ["sender", "meldinger"]
 
 
+def test_highlights_find_the_stem_in_any_case_inflection_and_word_part_of_the_text():
+    text = "MELDINGEN om Kjernejournal; kjernejournalen og kjerne-journal, ikke «omsorg»."
+    spans = highlight_spans(text, "kjernejournal melding")
+    # a word starting like a stem but stemming to another ("kjerne") is not marked
+    assert [text[a:b] for a, b in spans] == ["MELDINGEN", "Kjernejournal", "kjernejournalen"]
+    assert highlight_spans(text, "og om ikke") == []  # stopwords only: nothing to mark
+
+
 def test_glossary_expands_an_acronym_to_its_equivalents_and_back():
     glossary = Glossary(
         (("PLO", "pleie- og omsorgsmeldinger", "care messages"), ("KJ", "kjernejournal"))

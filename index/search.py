@@ -16,7 +16,7 @@ from index.generation import Generation
 from index.glossary import Glossary
 from index.lexical import LexicalIndex, LexicalMatches, QueryTerms, tokenize
 from index.sentences import RowSentences, Sentence, SentenceIndex, combined_dense
-from index.spelling import Correction, Vocabulary, read_counts
+from index.spelling import Correction, Vocabulary
 from index.store import ChunkStore
 from ingest.models import Chunk, Document
 
@@ -28,7 +28,6 @@ CANDIDATES_PER_LEG = 50
 # row does (tests/index/test_candidate_pools.py, bench/scaling.py).
 SENTENCE_CANDIDATES_PER_ROW = 4
 FILTER_CACHE = 32  # distinct filters whose allowed rows are kept
-VOCABULARY_AT_ONCE = 50_000  # words; a larger vocabulary is indexed in the background
 # Chosen on NorQuAD validation with the sentence-aware dense leg (bench/tune_fusion.py).
 LEXICAL_WEIGHT = 0.4
 
@@ -127,7 +126,7 @@ class Searcher:
         )
         self._lexical = LexicalIndex.load(generation.lexical_dir)
         self.glossary = Glossary.load(generation.glossary_path)
-        self.vocabulary = self._open_vocabulary(generation.vocabulary_path)
+        self.vocabulary = Vocabulary.load(generation.vocabulary_path)
         self.documents = {e.document.doc_id: e.document for e in self.store.catalog()}
         position = {doc_id: i for i, doc_id in enumerate(self.documents)}
         # Each chunk row's document as a position in self.documents, so that a filter is
@@ -137,20 +136,6 @@ class Searcher:
         )
         self._filtered: dict[Filters, Allowed] = {}
         self._filter_lock = threading.Lock()
-
-    def _open_vocabulary(self, path: Path) -> Vocabulary:
-        """The corpus's words for spelling correction. A large vocabulary's lookup index takes
-        seconds to build (7 s for 250,000 words), so it is built in the background and the
-        generation serves at once, correcting nothing until it is ready."""
-        counts = read_counts(path)
-        if len(counts) <= VOCABULARY_AT_ONCE:
-            return Vocabulary(counts)
-
-        def build() -> None:
-            self.vocabulary = Vocabulary(counts)
-
-        threading.Thread(target=build, name="vocabulary", daemon=True).start()
-        return Vocabulary({})
 
     def _allowed(self, filters: Filters) -> Allowed | None:
         """What the filters admit; None when they admit everything."""

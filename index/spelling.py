@@ -9,6 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,39 @@ def _deletions(text: str, depth: int) -> set[str]:
         frontier = {s[:i] + s[i + 1 :] for s in frontier for i in range(len(s))}
         found |= frontier
     return found
+
+
+def _codes(texts: list[str]) -> np.ndarray:
+    """Texts of at most PREFIX characters as rows of PREFIX code points, zero-padded."""
+    padded = "".join(text.ljust(PREFIX, "\0") for text in texts)
+    return np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).reshape(-1, PREFIX)
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit FNV-1a key per row of code points. Two strings may share a key; that only
+    adds a candidate, which the edit distance then turns down."""
+    keys = np.full(len(codes), _FNV_OFFSET, dtype=np.uint64)
+    for column in codes.T.astype(np.uint64):
+        keys ^= column
+        keys *= _FNV_PRIME
+    return keys
+
+
+def _deletion_keys(codes: np.ndarray, depth: int) -> np.ndarray:
+    """The keys of every row's deletions of up to `depth` characters, one column per set of
+    deleted positions. Deleting a padding position of a shorter text gives one of its own
+    deletions again (padding stays at the end), so every deletion is there."""
+    width = codes.shape[1]
+    deleted_sets = [deleted for n in range(depth + 1) for deleted in combinations(range(width), n)]
+    columns = []
+    for deleted in deleted_sets:
+        kept = [i for i in range(width) if i not in deleted]
+        columns.append(_keys(np.pad(codes[:, kept], ((0, 0), (0, len(deleted))))))
+    return np.stack(columns, axis=1)
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -143,17 +177,18 @@ class Vocabulary:
         prefixes = [w[:PREFIX] for w in self._words]
         starts = [i for i, p in enumerate(prefixes) if i == 0 or p != prefixes[i - 1]]
         self._group_starts = np.array([*starts, len(prefixes)], dtype=np.int64)
-        # A sorted array of hashes rather than a dict of strings: a 100,000-word vocabulary has
-        # half a million deletions, which as Python strings would take tens of MB. (str hashes
-        # differ between processes; this index never leaves the process.)
-        keys, groups = [], []
-        for group, start in enumerate(starts):
-            variants = _deletions(prefixes[start], MAX_EDITS)
-            keys.extend(map(hash, variants))
-            groups.extend([group] * len(variants))
-        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
-        self._keys = np.array(keys, dtype=np.int64)[order]
-        self._key_groups = np.array(groups, dtype=np.int64)[order]
+        # A sorted array of keys rather than a dict of strings, computed for all prefixes at
+        # once: a 275,000-word vocabulary has 7 million deletions (repeats included), whose
+        # index took 6 s to build as Python strings. Each key's low bits are replaced by its
+        # group's number, so one sort of plain integers (2.5 times faster than an argsort)
+        # orders both: 1.3 s in all, and a large generation opens with spelling correction.
+        self._group_bits = max(1, len(starts).bit_length())
+        keys = _deletion_keys(_codes([prefixes[start] for start in starts]), MAX_EDITS)
+        groups = np.repeat(np.arange(len(starts), dtype=np.uint64), keys.shape[1])
+        packed = (keys.ravel() >> self._group_bits << self._group_bits) | groups
+        packed.sort()
+        self._keys = packed >> self._group_bits
+        self._key_groups = (packed & ((1 << self._group_bits) - 1)).astype(np.int64)
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
@@ -199,7 +234,7 @@ class Vocabulary:
         """A superset of the words within `limit` edits of `word`, and few others."""
         if not self._words:
             return []
-        hashes = np.fromiter(map(hash, _deletions(word[:PREFIX], limit)), dtype=np.int64)
+        hashes = _keys(_codes(list(_deletions(word[:PREFIX], limit)))) >> self._group_bits
         keys = _spans(
             np.searchsorted(self._keys, hashes, side="left"),
             np.searchsorted(self._keys, hashes, side="right"),

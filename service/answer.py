@@ -66,16 +66,29 @@ def choose(found: Sequence[Candidate], probabilities: Sequence[float], share: fl
     return sorted(chosen, key=lambda i: (found[i].hit.rank, found[i].unit.start))
 
 
-def carrying_the_need(question: str, found: Sequence[Candidate], chosen: list[int]) -> list[int]:
+def carrying_the_need(
+    question: str, found: Sequence[Candidate], chosen: list[int], probabilities: Sequence[float]
+) -> list[int]:
     """Of the chosen units, those that hold what the question asks for (a duration, a number,
-    an amount, an actor), when any does: a timeline row naming HelseID is no answer to "Hvem
-    drifter HelseID?" beside a sentence naming the operator."""
+    an amount, an actor, a finding), when any does: a timeline row naming HelseID is no answer
+    to "Hvem drifter HelseID?" beside a sentence naming the operator. When none does, the
+    likeliest unit of the best unit's passage that does: "Hva fant Fjordvik?" is answered by
+    what the case report says was found, not by its sentence introducing the case."""
     needed = needed_kinds(question)
     if not needed:
         return chosen
     asked_about = set(tokenize(question))
-    carrying = [i for i in chosen if unit_kinds(found[i].text, asked_about) & needed]
-    return carrying or chosen
+
+    def carries(i: int) -> bool:
+        return bool(unit_kinds(found[i].text, asked_about) & needed)
+
+    carrying = [i for i in chosen if carries(i)]
+    if carrying:
+        return carrying
+    best = max(chosen, key=lambda i: probabilities[i])
+    passage = found[best].hit.chunk.chunk_id
+    beside = [i for i, c in enumerate(found) if c.hit.chunk.chunk_id == passage and carries(i)]
+    return [max(beside, key=lambda i: probabilities[i])] if beside else chosen
 
 
 def _is_table_header(candidate: Candidate) -> bool:
@@ -113,8 +126,9 @@ def compose_answer(
     if confidence < selector.min_answerable:
         return _declined(hits, confidence)
 
+    likely = probabilities.tolist()
     chosen = carrying_the_need(
-        question, found, choose(found, probabilities.tolist(), selector.companion_share)
+        question, found, choose(found, likely, selector.companion_share), likely
     )
     if unmet_needs(question, [found[i].text for i in chosen]):
         return _declined(hits, confidence)

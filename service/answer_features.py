@@ -92,6 +92,18 @@ UNIT_KINDS: dict[str, re.Pattern[str]] = {
     "list": re.compile(r"\n"),
 }
 KINDS = tuple(QUESTION_KINDS)
+# What a case found or what came of it: asked for, and looked for in the answer, but no feature
+# of the selector, which was fitted on NorQuAD (encyclopedia text hardly reports findings).
+# Found by a word for a result: a number alone may be a case's size or a routine's interval.
+_FINDING_QUESTION = re.compile(
+    r"\b(hvilke?n? (effekt\w*|resultat\w*|gevinst\w*|funn)|hva (fant|viste|avdekket|oppdaget|"
+    r"gikk galt|ble (resultatet|effekten|gevinsten))|hvordan gikk det)\b"
+)
+_FINDING_UNIT = re.compile(
+    r"\b(viste|fant|funnet|avdekket|oppdaget|gikk (ned|opp|tapt)|(ned|opp) med|prosent|økte|"
+    r"økning|redusert|reduksjon|halvert|doblet|færre|flere|sparte|spart|forbedr\w*|bedre|"
+    r"dårligere)\b"
+)
 # Kinds an answer must hold to answer at all: a question asking for a duration is not answered
 # by a sentence without one. ("How", "why" and lists can be answered in too many ways, and
 # "når" as often by an event, "når pasienten skrives ut", as by a date.)
@@ -135,12 +147,15 @@ def unit_kinds(text: str, asked_about: Set[str] = frozenset()) -> set[str]:
                 kinds.add(kind)
         elif pattern.search(text.lower()):
             kinds.add(kind)
+    if _FINDING_UNIT.search(text.lower()):
+        kinds.add("finding")
     return kinds
 
 
 def needed_kinds(question: str) -> set[str]:
     """The kinds of thing an answer to the question must hold."""
-    return question_kinds(question) & NEEDED_KINDS
+    finding = {"finding"} if _FINDING_QUESTION.search(question.lower()) else set()
+    return question_kinds(question) & NEEDED_KINDS | finding
 
 
 def unmet_needs(question: str, texts: Sequence[str]) -> set[str]:

@@ -28,6 +28,7 @@ from service.answer_features import (
     UNIT_FEATURES,
     Candidate,
     candidates,
+    needed_kinds,
     question_features,
     question_kinds,
     unit_features,
@@ -337,9 +338,43 @@ def test_of_the_chosen_units_only_those_holding_what_the_question_asks_for_are_q
             "HelseID er levert og driftet av Norsk helsenett SF.",
         ],
     )
-    assert carrying_the_need(question, found, [0, 1]) == [1]
-    assert carrying_the_need(question, found, [0]) == [0]  # none holds it: the check declines
-    assert carrying_the_need("Hva er HelseID?", found, [0, 1]) == [0, 1]  # nothing is needed
+    likely = [0.9, 0.8]
+    assert carrying_the_need(question, found, [0, 1], likely) == [1]
+    assert carrying_the_need("Hva er HelseID?", found, [0, 1], likely) == [0, 1]  # none needed
+
+
+CASE_INTRODUCTION = "Fjordvik kommune innførte i 2024 en fast rutine for loggkontroll i journalen."
+CASE_FINDING = "Det første halvåret ble det funnet tre oppslag uten tjenstlig behov."
+
+
+def test_what_a_case_found_is_asked_for_and_held_by_words_for_a_result():
+    assert "finding" in needed_kinds("Hva fant Fjordvik da de begynte med loggkontroll?")
+    assert "finding" in needed_kinds("Hvilken effekt fikk kommunen av kjernejournal?")
+    assert "finding" not in needed_kinds("Hva er loggkontroll?")
+    assert "finding" in unit_kinds(CASE_FINDING)
+    assert "finding" in unit_kinds("Antall innleggelser gikk ned med 34 prosent.")
+    assert "finding" not in unit_kinds(CASE_INTRODUCTION)
+
+
+# close to the introduction in words, so that the bag-of-words evidence is strong
+CASE_QUESTION = "Hva fant Fjordvik kommune med den faste rutinen for loggkontroll i journalen?"
+
+
+def test_when_no_chosen_unit_holds_it_the_likeliest_unit_of_the_same_passage_that_does_is_quoted():
+    passage = hit(1, f"{CASE_INTRODUCTION} {CASE_FINDING}", 0.9)
+    found = candidates([with_sentence_scores(CASE_QUESTION, passage)])
+    assert [c.text for c in found] == [CASE_INTRODUCTION, CASE_FINDING]
+    assert carrying_the_need(CASE_QUESTION, found, [0], [0.9, 0.01]) == [1]
+    assert answer(CASE_QUESTION, [passage]).text == f"{CASE_FINDING} [1]"
+
+
+def test_a_unit_of_another_passage_is_not_reached_for_and_the_check_then_declines():
+    passages = [hit(1, CASE_INTRODUCTION, 0.9), hit(2, CASE_FINDING, 0.8)]
+    found = candidates([with_sentence_scores(CASE_QUESTION, p) for p in passages])
+    assert carrying_the_need(CASE_QUESTION, found, [0], [0.9, 0.5]) == [0]
+    assert not answer(CASE_QUESTION, passages[:1]).found
+    # the same evidence answers a question that needs no finding
+    assert answer("Hva innførte Fjordvik kommune for loggkontroll i journalen?", passages[:1]).found
 
 
 def test_an_answer_that_lacks_what_the_question_asks_for_is_declined():

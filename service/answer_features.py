@@ -56,7 +56,10 @@ _TIME_UNITS = (
 )
 _MONTHS = r"januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
 QUESTION_KINDS: dict[str, re.Pattern[str]] = {
-    "duration": re.compile(r"\b(hvor (lang tid|lenge|ofte)|innen når|hvilken frist|frist)\b"),
+    "duration": re.compile(
+        r"\b(hvor (lang tid|lenge|ofte)|innen når|hvilken frist|frist|"
+        rf"hvor mange ({_TIME_UNITS}))\b"
+    ),
     # "når" asks only when it opens the question; inside it, it joins a clause.
     "time": re.compile(r"^\W*når\b|\b(hvilket år|hvilken dato|hvilket tidspunkt|hvor gammel)\b"),
     "number": re.compile(r"\b(hvor (mange|mye|stor|store|høy|høyt|langt))\b"),
@@ -70,8 +73,10 @@ QUESTION_KINDS: dict[str, re.Pattern[str]] = {
 }
 UNIT_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        rf"\b(\d+|{_NUMBER_WORDS}|en|ett|et|samme|neste)\s+({_TIME_UNITS})\b|\b(daglig|ukentlig|"
-        r"månedlig|årlig|straks|umiddelbart|fortløpende)\b"
+        # "hvert andre år", "så lenge hendelsen varer": how often and how long, in words too
+        rf"\b(\d+|{_NUMBER_WORDS}|en|ett|et|samme|neste|hver|hvert|andre|tredje)\s+"
+        rf"({_TIME_UNITS})\b|\b(daglig|ukentlig|månedlig|årlig|straks|umiddelbart|fortløpende|"
+        r"så lenge|kortest mulig)\b"
     ),
     "time": re.compile(rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|høsten|våren|sommeren|vinteren)\b"),
     # A year alone is no answer to "how many".

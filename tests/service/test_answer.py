@@ -196,6 +196,7 @@ def test_a_unit_joins_the_best_only_when_it_is_nearly_as_likely():
 
 def test_question_kinds_name_what_the_question_asks_for():
     assert "duration" in question_kinds("Hvor lang tid har vi på å svare på en PLO-melding?")
+    assert "duration" in question_kinds("Hvor mange minutter tar det før hjelpen kommer?")
     assert "money" in question_kinds("Hva betaler kommunen for medlemskap i Norsk helsenett?")
     assert "who" in question_kinds("Hvem drifter HelseID?")
     assert "time" in question_kinds("Når ble e-resept innført?")
@@ -206,6 +207,8 @@ def test_unit_kinds_find_durations_numbers_and_names_written_in_words():
     assert {"duration", "number"} <= unit_kinds("Forespørsler besvares innen fire timer på dagtid.")
     assert "duration" in unit_kinds("Svar sendes innen tre virkedager.")
     assert "duration" not in unit_kinds("Svar sendes så snart meldingen er lest.")
+    assert "duration" in unit_kinds("Gjenta vurderingen hvert andre år.")
+    assert "duration" in unit_kinds("Data lagres bare så lenge hendelsen varer.")
     assert "time" in unit_kinds("Løsningen ble tatt i bruk i mars 2021.")
     assert "who" in unit_kinds("Løsningen driftes av Norsk helsenett SF.")
     assert "who" not in unit_kinds("Løsningen driftes lokalt, døgnet rundt.")

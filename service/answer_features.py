@@ -57,7 +57,8 @@ _TIME_UNITS = (
 _MONTHS = r"januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
 QUESTION_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        r"\b(hvor (lang tid|lenge|ofte)|innen når|hvilken frist|frist|"
+        r"\b(hvor (lang tid|lenge|ofte)|hvor lang (gyldighet|levetid|varighet)|innen når|"
+        r"hvilken frist|frist|"
         rf"hvor mange ({_TIME_UNITS}))\b"
     ),
     # "når" asks only when it opens the question; inside it, it joins a clause.

@@ -197,6 +197,7 @@ def test_a_unit_joins_the_best_only_when_it_is_nearly_as_likely():
 def test_question_kinds_name_what_the_question_asks_for():
     assert "duration" in question_kinds("Hvor lang tid har vi på å svare på en PLO-melding?")
     assert "duration" in question_kinds("Hvor mange minutter tar det før hjelpen kommer?")
+    assert "duration" in question_kinds("Hvor lang gyldighet kan tokenet ha?")
     assert "money" in question_kinds("Hva betaler kommunen for medlemskap i Norsk helsenett?")
     assert "who" in question_kinds("Hvem drifter HelseID?")
     assert "time" in question_kinds("Når ble e-resept innført?")

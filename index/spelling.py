@@ -194,6 +194,10 @@ class Vocabulary:
     def load(cls, path: Path) -> Vocabulary:
         return cls(read_counts(path))
 
+    def uses(self, term: str) -> int:
+        """How often the corpus uses the term: the count of its rarest word."""
+        return min((self.counts.get(word, 0) for word in term.lower().split()), default=0)
+
     def known(self, word: str) -> bool:
         """Whether the index knows the lower-cased word; stopwords count as known."""
         if word in self.counts:

@@ -136,6 +136,10 @@ _ENGLISH = frozenset(
 )
 
 
+def is_english(question: str) -> bool:
+    return sum(w in _ENGLISH for w in re.findall(r"\w+", question.lower())) >= 2
+
+
 def question_kinds(question: str) -> set[str]:
     lowered = question.lower()
     return {kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(lowered)}
@@ -183,8 +187,7 @@ def _weighted_share(wanted: set[str], present: set[str], weights: dict[str, floa
 def _wanted(question: str, terms: QueryTerms) -> set[str]:
     """The stems an answer should carry; in an English question, only the corpus's own."""
     stems = set(tokenize(question))
-    english = sum(w in _ENGLISH for w in re.findall(r"\w+", question.lower())) >= 2
-    return stems - terms.unseen if english else stems
+    return stems - terms.unseen if is_english(question) else stems
 
 
 def unit_features(question: str, found: Sequence[Candidate], terms: QueryTerms) -> np.ndarray:

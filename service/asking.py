@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from index.search import Filters, Hit, Searcher
 from service.answer import ASK_HITS, ComposedAnswer, compose_answer
+from service.english import in_corpus_words
 from service.followup import standalone_question
 from service.queries import resolve_filters
 from service.schemas import Turn
@@ -26,10 +27,12 @@ class Asked:
 
 
 def searched_question(searcher: Searcher, question: str, history: Sequence[Turn] = ()) -> str:
-    """The question with its misspelled words corrected to the corpus's words and, when it is
-    a follow-up ("Hvem drifter den?"), made self-contained from the conversation."""
+    """The question with its misspelled words corrected to the corpus's words, an English one
+    in the corpus's terms (service.english) and, when it is a follow-up ("Hvem drifter den?"),
+    made self-contained from the conversation."""
     corrected = searcher.correct(question).text
-    return standalone_question(corrected, history, searcher.term_weights, searcher.glossary)
+    norwegian = in_corpus_words(corrected, searcher.glossary, searcher.vocabulary.uses)
+    return standalone_question(norwegian, history, searcher.term_weights, searcher.glossary)
 
 
 def ask(

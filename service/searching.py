@@ -39,11 +39,7 @@ def resembles(hits: list[Hit]) -> bool:
 
 def glossary_suggestions(searcher: Searcher, count: int = SUGGESTIONS) -> tuple[str, ...]:
     """The glossary's headwords that the corpus uses most: the words a reader can search for."""
-    counts = searcher.vocabulary.counts
-
-    def uses(term: str) -> int:
-        return min((counts.get(word, 0) for word in term.lower().split()), default=0)
-
+    uses = searcher.vocabulary.uses
     headwords = [group[0] for group in searcher.glossary.groups if group]
     ranked = sorted(headwords, key=lambda term: (-uses(term), term))
     return tuple(term for term in ranked if uses(term) > 0)[:count]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every figure of the README's "Ytelse" section from one run, each beside its limit measured in
-# the same run: first start, ingest, the encoder, and query cost at 1k-100k passages.
+# the same run: first start, ingest, the encoder, query cost at 1k-100k passages, and a py-spy
+# profile of the server answering searches.
 # Output: var/bench/performance-<UTC time>.md (also on stdout); diagnostics in the .log beside it.
 # Pass --sizes for bench/scaling.py (default 1000,10000,100000).
 set -euo pipefail
@@ -28,6 +29,9 @@ log=var/bench/performance-$stamp.log
   echo
   echo "## Query at scale, synthetic corpora (bench/scaling.py)"
   $py bench/scaling.py --sizes "$sizes" 2>>"$log"
+  echo
+  echo "## Where a search's time goes in the server (bench/profile_search.py, py-spy)"
+  $py bench/profile_search.py 2>>"$log"
   echo
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$report"

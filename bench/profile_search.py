@@ -56,7 +56,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=300, help="searches while sampling")
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")
     args = parser.parse_args()
-    spy = shutil.which("py-spy") or str(Path(__file__).resolve().parents[1] / ".venv/bin/py-spy")
+    spy = shutil.which("py-spy") or str(REPO_ROOT / ".venv" / "bin" / "py-spy")
+    if not Path(spy).is_file():
+        raise SystemExit("py-spy is not installed: .venv/bin/pip install -e '.[bench]'")
     questions = [
         json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line
     ]

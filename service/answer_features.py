@@ -57,8 +57,8 @@ _TIME_UNITS = (
 _MONTHS = r"januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
 QUESTION_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        r"\b(hvor (lang tid|lenge|ofte)|hvor lang (gyldighet|levetid|varighet)|innen når|"
-        r"hvilken frist|frist|"
+        r"\b(hvor (lang tid|lenge|ofte|raskt|fort)|hvor lang (gyldighet|levetid|varighet)|"
+        r"innen når|hvilken frist|frist|"
         rf"hvor mange ({_TIME_UNITS}))\b"
     ),
     # "når" asks only when it opens the question; inside it, it joins a clause.
@@ -75,7 +75,7 @@ QUESTION_KINDS: dict[str, re.Pattern[str]] = {
 UNIT_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
         # "hvert andre år", "så lenge hendelsen varer": how often and how long, in words too
-        rf"\b(\d+|{_NUMBER_WORDS}|en|ett|et|samme|neste|hver|hvert|andre|tredje)\s+"
+        rf"\b(\d+|{_NUMBER_WORDS}|en|én|ett|et|samme|neste|hver|hvert|andre|tredje)\s+"
         rf"({_TIME_UNITS})\b|\b(daglig|ukentlig|månedlig|årlig|straks|umiddelbart|fortløpende|"
         r"så lenge|kortest mulig)\b"
     ),

@@ -42,18 +42,25 @@ def start_server(environment: dict[str, str]) -> tuple[subprocess.Popen, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
-def wait_ready(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+def wait_ready(
+    url: str, server: subprocess.Popen, seconds: float = 120, interval: float = 0.5
+) -> None:
+    """Until `/readyz` answers 200, asked every `interval` seconds; SystemExit, with the last
+    answer, when the server exits or `seconds` pass first."""
     deadline = time.monotonic() + seconds
+    status = "no answer"
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("refark serve exited before it was ready")
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            answer = httpx.get(f"{url}/readyz", timeout=2)
+            if answer.status_code == 200:
                 return
+            status = answer.text
         except httpx.TransportError:
             pass
-        time.sleep(0.5)
-    raise SystemExit("refark serve did not become ready in time")
+        time.sleep(interval)
+    raise SystemExit(f"refark serve was not ready in {seconds} s: {status}")
 
 
 def lean_connection(url: str) -> http.client.HTTPConnection:

@@ -40,9 +40,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import faiss
-import httpx
 import numpy as np
-from api_latency import lean_connection, start_server, timed_get
+from api_latency import lean_connection, start_server, timed_get, wait_ready
 from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, percentile
 from process_stats import process_tree, rss_bytes
 
@@ -218,20 +217,7 @@ def measure(generation: Generation, embedder: Embedder, questions: list[str]) ->
         {"REFARK_INDEX_DIR": str(generation.directory.parent), "REFARK_RATE_LIMIT": "0"}
     )
     try:
-        status = "no answer"
-        while True:
-            if server.poll() is not None:
-                raise SystemExit("refark serve exited before it was ready")
-            if time.perf_counter() - started > READY_TIMEOUT:
-                raise SystemExit(f"refark serve was not ready in {READY_TIMEOUT} s: {status}")
-            try:
-                answer = httpx.get(f"{url}/readyz", timeout=2)
-                if answer.status_code == 200:
-                    break
-                status = answer.text
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
+        wait_ready(url, server, READY_TIMEOUT, interval=0.05)  # finely: its time is reported
         ready = time.perf_counter() - started
         limit, search = [], []
         connection = lean_connection(url)

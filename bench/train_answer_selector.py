@@ -234,7 +234,8 @@ def threshold_for(
 
     def highest(cases: list[Case]) -> float:
         levels = np.sort([confidence(c, selector) for c in cases])
-        return float(levels[int((1 - MIN_ANSWERED) * len(levels))])
+        # the level of the last case that must be answered; rounded, as 0.1 * 30 is 2.99…
+        return float(levels[len(levels) - round(MIN_ANSWERED * len(levels))])
 
     return min(highest([a.answerable for a in validation]), highest(calibration.answerable))
 

@@ -122,7 +122,7 @@ class Generation:
 
     @property
     def vocabulary_path(self) -> Path:
-        return self.directory / "vocabulary.json"  # word -> corpus count, for spelling correction
+        return self.directory / "vocabulary"  # corpus words, counts and spelling lookup
 
     def _required(self) -> tuple[Path, ...]:
         return (self.store_path, self.dense_path, self.lexical_dir)

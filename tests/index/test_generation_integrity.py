@@ -28,7 +28,7 @@ PARTS = [
     "sentences.faiss",
     "sentences.npy",
     "glossary.json",
-    "vocabulary.json",
+    "vocabulary/keys.npy",
     "lexical/params.index.json",
 ]
 

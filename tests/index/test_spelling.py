@@ -3,6 +3,7 @@ word one edit away (two for words of eight letters or more); everything else sta
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -12,7 +13,14 @@ import pytest
 from index.build import build_index
 from index.generation import Generation, current_generation
 from index.search import Mode, Searcher
-from index.spelling import LONG_WORD, Correction, Vocabulary, edit_distance, write_vocabulary
+from index.spelling import (
+    LEGACY_COUNTS_FILE,
+    LONG_WORD,
+    Correction,
+    Vocabulary,
+    edit_distance,
+    write_vocabulary,
+)
 
 CORPUS_WORDS = {
     "hvordan": 12,
@@ -35,7 +43,7 @@ def vocabulary() -> Vocabulary:
 
 def vocabulary_of(tmp_path: Path, *texts: str) -> Vocabulary:
     """A vocabulary as ingest writes it, from chunk texts and glossary terms."""
-    path = tmp_path / "vocabulary.json"
+    path = tmp_path / "vocabulary"
     write_vocabulary(path, texts)
     return Vocabulary.load(path)
 
@@ -111,8 +119,24 @@ def test_numbers_and_words_with_digits_are_never_corrected(tmp_path: Path):
 
 
 def test_a_vocabulary_file_missing_from_an_old_generation_corrects_nothing(tmp_path: Path):
-    vocabulary = Vocabulary.load(tmp_path / "vocabulary.json")
+    vocabulary = Vocabulary.load(tmp_path / "vocabulary")
     assert vocabulary.correct("hvordan fungerr helsid") == Correction("hvordan fungerr helsid")
+
+
+def test_a_saved_vocabulary_reads_back_suggesting_what_the_built_one_does(tmp_path: Path):
+    built = Vocabulary(CORPUS_WORDS | {"tilgangsstyring": 1, "æøåblåbær": 3})
+    built.save(tmp_path / "vocabulary")
+    loaded = Vocabulary.load(tmp_path / "vocabulary")
+    assert loaded.counts == built.counts
+    for typed in ("fungerr helsid", "innloggingene", "tilgangstyring", "æøåblåbr", "xyzzy"):
+        assert loaded.correct(typed) == built.correct(typed), typed
+
+
+def test_a_generation_holding_only_word_counts_builds_its_lookup_when_opened(tmp_path: Path):
+    """Generations written before the lookup was saved have vocabulary.json: word -> count."""
+    (tmp_path / LEGACY_COUNTS_FILE).write_text(json.dumps(CORPUS_WORDS), encoding="utf-8")
+    vocabulary = Vocabulary.load(tmp_path / "vocabulary")
+    assert vocabulary.correct("fungerr helsid").text == "fungerer helseid"
 
 
 def test_correction_finds_the_closest_word_in_a_large_vocabulary():
@@ -182,7 +206,7 @@ def test_a_generation_written_before_spelling_correction_serves_uncorrected(
 ):
     old = Generation(tmp_path / "gen-1")
     shutil.copytree(current_generation(sample_index), old.directory)
-    old.vocabulary_path.unlink()
+    shutil.rmtree(old.vocabulary_path)
     searcher = Searcher(old.directory, embedder)
     assert searcher.correct("fungerr helsid") == Correction("fungerr helsid")
     assert searcher.search("fungerr helsid")  # still answers
@@ -195,12 +219,12 @@ def test_an_index_built_before_spelling_correction_gains_a_vocabulary_without_em
     index_dir = tmp_path / "index"
     build_index(small_corpus, index_dir, embedder)
     old = Generation(current_generation(index_dir))
-    old.vocabulary_path.unlink()
+    shutil.rmtree(old.vocabulary_path)
     manifest = old.read_manifest()
     manifest.vocabulary_version = ""
     old.seal(manifest)
 
     rebuilt = build_index(small_corpus, index_dir, embedder)
     assert rebuilt.published and rebuilt.chunks_embedded == 0
-    assert Generation(current_generation(index_dir)).vocabulary_path.is_file()
+    assert Generation(current_generation(index_dir)).vocabulary_path.is_dir()
     assert not build_index(small_corpus, index_dir, embedder).published  # then nothing changed

@@ -46,12 +46,13 @@ from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, percentile
 from process_stats import process_tree, rss_bytes
 
 from index.build import Contents, write_generation
-from index.dense import DenseIndex
+from index.dense import HNSW_BUILD_DEPTH, HNSW_NEIGHBOURS, DenseIndex
 from index.dense import use_threads as use_faiss_threads
 from index.embedder import DEFAULT_MODEL, Embedder
 from index.generation import Generation, current_generation, ingest_lock
 from index.glossary import Glossary
 from index.search import CANDIDATES_PER_LEG, SENTENCE_CANDIDATES_PER_ROW, Searcher
+from index.spelling import VOCABULARY_VERSION
 from index.store import ChunkStore
 from ingest.models import Chunk, Document
 from service.settings import get_settings
@@ -162,7 +163,14 @@ def build(
     index_dir = WORK / str(size) / "index"
     marker = WORK / str(size) / "source.json"
     stamp = json.dumps(
-        {"source": str(source_generation.directory), "size": size, "model": embedder.model_id}
+        {
+            "source": str(source_generation.directory),
+            "size": size,
+            "model": embedder.model_id,
+            # what the generation's files are made with: a change rebuilds them
+            "graph": [HNSW_NEIGHBOURS, HNSW_BUILD_DEPTH],
+            "vocabulary": VOCABULARY_VERSION,
+        }
     )
     documents, source = read_source(source_generation)
     contents = synthesize(documents, source, size, Glossary.load(source_generation.glossary_path))

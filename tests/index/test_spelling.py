@@ -130,6 +130,8 @@ def test_a_saved_vocabulary_reads_back_suggesting_what_the_built_one_does(tmp_pa
     assert loaded.counts == built.counts
     for typed in ("fungerr helsid", "innloggingene", "tilgangstyring", "æøåblåbr", "xyzzy"):
         assert loaded.correct(typed) == built.correct(typed), typed
+    Vocabulary({}).save(tmp_path / "empty")  # a corpus without words: empty arrays, mapped
+    assert Vocabulary.load(tmp_path / "empty").correct("fungerr") == Correction("fungerr")
 
 
 def test_a_generation_holding_only_word_counts_builds_its_lookup_when_opened(tmp_path: Path):

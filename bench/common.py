@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import sys
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import IngestReport, build_index
-from index.embedder import DEFAULT_MODEL, Backend, Embedder, resolve_model_path
+from index.embedder import DEFAULT_MODEL, Backend, Embedder, model_id, resolve_model_path
 from index.generation import no_usable_index, usable_generations
 from index.passages import passage_text
 from index.search import Searcher
@@ -72,6 +73,16 @@ class LineProgress:
 def load_embedder(model: str, backend: Backend = "torch") -> Embedder:
     log(f"Loading embedding model {model!r} ({backend}) ...")
     return Embedder(model, cache_dir=get_settings().model_cache, backend=backend)
+
+
+def corpus_index_dir(embedder: Embedder) -> Path:
+    """The bundled corpus's index for this embedder: `var/bench/corpus-index`, which `refark
+    eval` reads, for the model and backend the service uses; a folder of its own for any other,
+    so that a script on another backend never publishes over the generation the others read."""
+    settings = get_settings()
+    if embedder.model_id == model_id(settings.model, settings.embedding_backend):
+        return BENCH_VAR / "corpus-index"
+    return BENCH_VAR / f"corpus-index-{re.sub(r'[^0-9A-Za-z]+', '-', embedder.model_id)}"
 
 
 def ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder) -> IngestReport:

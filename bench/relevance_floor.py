@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, open_searcher
+from common import REPO_ROOT, corpus_index_dir, ingest, load_embedder, log, open_searcher
 
 from index.embedder import DEFAULT_MODEL
 from index.generation import IndexMissing
@@ -60,10 +60,11 @@ NONSENSE = [
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index-dir", type=Path, default=BENCH_VAR / "corpus-index")
+    parser.add_argument("--index-dir", type=Path, help="default: the corpus index of the model")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args()
     embedder = load_embedder(args.model)
+    args.index_dir = args.index_dir or corpus_index_dir(embedder)
     try:
         searcher = open_searcher(args.index_dir, embedder)
     except IndexMissing:

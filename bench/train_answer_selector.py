@@ -26,7 +26,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from common import BENCH_VAR, ingest, load_embedder, log, open_searcher, shared_datasets
+from common import (
+    BENCH_VAR,
+    corpus_index_dir,
+    ingest,
+    load_embedder,
+    log,
+    open_searcher,
+    shared_datasets,
+)
 from norquad import INDEX_DIR as VALIDATION_INDEX
 from norquad import Item, passage_file, read_items, read_split, write_corpus
 from sklearn.linear_model import LogisticRegression
@@ -296,8 +304,8 @@ def main() -> int:
         validation = collect(open_searcher(VALIDATION_INDEX, embedder), validation_items)
         CASES.write_bytes(pickle.dumps((train, validation)))
         CASES.with_suffix(".sha").write_text(fingerprint)
-    ingest(CORPUS_DIR, BENCH_VAR / "corpus-index", embedder)
-    calibration = calibration_cases(open_searcher(BENCH_VAR / "corpus-index", embedder))
+    ingest(CORPUS_DIR, corpus_index_dir(embedder), embedder)
+    calibration = calibration_cases(open_searcher(corpus_index_dir(embedder), embedder))
     log(
         f"calibration: {len(calibration.answerable)} answerable, "
         f"{len(calibration.unanswerable)} near-miss questions over the sample corpus"

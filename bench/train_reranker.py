@@ -29,7 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from common import BENCH_VAR, REPO_ROOT, ingest, load_embedder, log, open_searcher, shared_datasets
+from common import (
+    BENCH_VAR,
+    REPO_ROOT,
+    corpus_index_dir,
+    ingest,
+    load_embedder,
+    log,
+    open_searcher,
+    shared_datasets,
+)
 from norquad import INDEX_DIR as VALIDATION_INDEX
 from norquad import Item, passage_file, read_items, read_split, write_corpus
 from rerank_features import (
@@ -51,7 +60,6 @@ from service.evaluation import Question, RelevanceJudge, Relevant, read_question
 WORK_DIR = BENCH_VAR / "reranker"
 TRAIN_DIR = BENCH_VAR / "norquad-train"
 PUBLIC_DOCS_INDEX = BENCH_VAR / "public-docs" / "index"
-CORPUS_INDEX = BENCH_VAR / "corpus-index"
 CORPUS_QUESTIONS = REPO_ROOT / "corpus" / "eval" / "questions.jsonl"
 CALIBRATION_QUESTIONS = Path(__file__).with_name("corpus_calibration_questions.jsonl")
 PUBLIC_DOCS_QUESTIONS = Path(__file__).with_name("public_docs_questions.jsonl")
@@ -165,10 +173,11 @@ def as_questions(items: list[Item]) -> list[Question]:
 
 def load_sets(dataset: Path) -> dict[str, list[Searched]]:
     embedder = load_embedder(DEFAULT_MODEL)
+    corpus_index = corpus_index_dir(embedder)
     train_file = dataset / "train" / "train_derived.json"
     write_corpus({i.context for i in read_items(train_file)}, TRAIN_DIR / "corpus")
     ingest(TRAIN_DIR / "corpus", TRAIN_DIR / "index", embedder)
-    ingest(REPO_ROOT / "corpus", CORPUS_INDEX, embedder)
+    ingest(REPO_ROOT / "corpus", corpus_index, embedder)
     for index_dir, script in (
         (VALIDATION_INDEX, "norquad.py"),
         (PUBLIC_DOCS_INDEX, "public_docs.py"),
@@ -194,13 +203,13 @@ def load_sets(dataset: Path) -> dict[str, list[Searched]]:
         ),
         "corpus": cached(
             "corpus",
-            CORPUS_INDEX,
-            lambda: searched(CORPUS_INDEX, read_questions(CORPUS_QUESTIONS), True),
+            corpus_index,
+            lambda: searched(corpus_index, read_questions(CORPUS_QUESTIONS), True),
         ),
         "calibration": cached(
             "calibration",
-            CORPUS_INDEX,
-            lambda: searched(CORPUS_INDEX, read_questions(CALIBRATION_QUESTIONS), True),
+            corpus_index,
+            lambda: searched(corpus_index, read_questions(CALIBRATION_QUESTIONS), True),
         ),
         "public-docs": cached(
             "public-docs",

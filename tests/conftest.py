@@ -3,6 +3,7 @@ real HTTP server on a free loopback port."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -11,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +41,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    name_each_fuzzed_operation(items)
+    # The parallel workers (pytest-xdist) hand out tests by id: of tests sharing one, all but
+    # one would silently not run.
+    shared = sorted(n for n, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"these test ids are not unique: {shared}")
+
+
+def name_each_fuzzed_operation(items: list[pytest.Item]) -> None:
+    """Give each API operation that schemathesis fuzzes a node id of its own: on pytest 9 a
+    test function's id is built from its `originalname`, which schemathesis 4.32 sets to the
+    bare function name, so all 22 operations would share one."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith(f"[{label}]"):
+            # `_id` is pytest's own (9.x): an AttributeError here means pytest changed it.
+            item._id = item._id.with_params(label)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_refark_settings_from_the_shell() -> Iterator[None]:
+    """Tests see the defaults plus what they set themselves, whatever REFARK_* variables the
+    shell that runs them has (a developer's REFARK_URL would send the CLI's calls elsewhere),
+    and so do the `refark` subprocesses they start."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("REFARK_")]:
+            patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -60,14 +90,18 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     runs (keyed by model and text, so a changed passage is embedded anew): a second run reads
     and chunks the corpus but embeds nothing it embedded before."""
     index_dir = tmp_path_factory.mktemp("sample-index")
-    if EMBEDDINGS_BETWEEN_RUNS.is_file():
-        shutil.copyfile(EMBEDDINGS_BETWEEN_RUNS, index_dir / CACHE_FILE)
-    build_index(SAMPLE_CORPUS, index_dir, embedder)
     EMBEDDINGS_BETWEEN_RUNS.parent.mkdir(parents=True, exist_ok=True)
-    # copied aside and renamed, so that a session running beside this one never reads half
-    partial = EMBEDDINGS_BETWEEN_RUNS.with_name(f"{CACHE_FILE}.{os.getpid()}")
-    shutil.copyfile(index_dir / CACHE_FILE, partial)
-    partial.replace(EMBEDDINGS_BETWEEN_RUNS)
+    # Parallel test workers (pytest-xdist) take turns: the first embeds the corpus with every
+    # core, the others wait and then find each embedding in the cache it left.
+    with open(EMBEDDINGS_BETWEEN_RUNS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if EMBEDDINGS_BETWEEN_RUNS.is_file():
+            shutil.copyfile(EMBEDDINGS_BETWEEN_RUNS, index_dir / CACHE_FILE)
+        build_index(SAMPLE_CORPUS, index_dir, embedder)
+        # copied aside and renamed: a run killed while copying leaves the old cache whole
+        partial = EMBEDDINGS_BETWEEN_RUNS.with_name(f"{CACHE_FILE}.{os.getpid()}")
+        shutil.copyfile(index_dir / CACHE_FILE, partial)
+        partial.replace(EMBEDDINGS_BETWEEN_RUNS)
     return index_dir
 
 

@@ -35,6 +35,7 @@ EMBEDDINGS_BETWEEN_RUNS = REPO / "var" / "test-cache" / CACHE_FILE
 # A test that uses any of these loads the real model: it is `slow` whether or not its module
 # says so, so `-m "not slow"` stays the tier that needs no model.
 MODEL_FIXTURES = frozenset({"embedder", "sample_index", "live_server"})
+INDEX_FIXTURES = frozenset({"sample_index", "live_server"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,6 +43,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
     name_each_fuzzed_operation(items)
+    # Files that need the sample corpus's index run last: on a fresh machine one worker embeds
+    # it (75 s) while the others run the files that do not need it, instead of waiting.
+    needing = {i.path for i in items if INDEX_FIXTURES & set(getattr(i, "fixturenames", ()))}
+    items.sort(key=lambda item: item.path in needing)
     # The parallel workers (pytest-xdist) hand out tests by id: of tests sharing one, all but
     # one would silently not run.
     shared = sorted(n for n, count in Counter(item.nodeid for item in items).items() if count > 1)

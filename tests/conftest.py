@@ -43,10 +43,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
     name_each_fuzzed_operation(items)
-    # Files that need the sample corpus's index run last: on a fresh machine one worker embeds
-    # it (75 s) while the others run the files that do not need it, instead of waiting.
-    needing = {i.path for i in items if INDEX_FIXTURES & set(getattr(i, "fixturenames", ()))}
-    items.sort(key=lambda item: item.path in needing)
+    # One file that needs the sample corpus's index runs first and the others last: on a fresh
+    # machine one worker embeds the corpus (75 s) while the rest run the files that need no
+    # index, instead of waiting for it.
+    needing = [i.path for i in items if INDEX_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    later = set(needing[1:]) - set(needing[:1])
+    items.sort(key=lambda i: 0 if needing and i.path == needing[0] else 2 if i.path in later else 1)
     # The parallel workers (pytest-xdist) hand out tests by id: of tests sharing one, all but
     # one would silently not run.
     shared = sorted(n for n, count in Counter(item.nodeid for item in items).items() if count > 1)

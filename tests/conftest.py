@@ -46,9 +46,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # One file that needs the sample corpus's index runs first and the others last: on a fresh
     # machine one worker embeds the corpus (75 s) while the rest run the files that need no
     # index, instead of waiting for it.
-    needing = [i.path for i in items if INDEX_FIXTURES & set(getattr(i, "fixturenames", ()))]
-    later = set(needing[1:]) - set(needing[:1])
-    items.sort(key=lambda i: 0 if needing and i.path == needing[0] else 2 if i.path in later else 1)
+    needing = {i.path: 0 for i in items if INDEX_FIXTURES & set(getattr(i, "fixturenames", ()))}
+    first = next(iter(needing), None)
+    items.sort(key=lambda i: 0 if i.path == first else 2 if i.path in needing else 1)
     # The parallel workers (pytest-xdist) hand out tests by id: of tests sharing one, all but
     # one would silently not run.
     shared = sorted(n for n, count in Counter(item.nodeid for item in items).items() if count > 1)
@@ -103,8 +103,8 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     and chunks the corpus but embeds nothing it embedded before."""
     index_dir = tmp_path_factory.mktemp("sample-index")
     EMBEDDINGS_BETWEEN_RUNS.parent.mkdir(parents=True, exist_ok=True)
-    # Parallel test workers (pytest-xdist) take turns: the first embeds the corpus with every
-    # core, the others wait and then find each embedding in the cache it left.
+    # Parallel test workers (pytest-xdist) take turns: the first embeds the corpus, the others
+    # wait and then find each embedding in the cache it left.
     with open(EMBEDDINGS_BETWEEN_RUNS.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if EMBEDDINGS_BETWEEN_RUNS.is_file():

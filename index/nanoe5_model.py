@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import platform
-import shutil
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from index.made_once import made_once
 
 CONVERTER_VERSION = "1"
 Q4_BLOCK = 32  # weights per Q4_0 block: a float16 scale, then 16 bytes of nibbles
@@ -351,19 +350,8 @@ def converted_model_name() -> str:
 
 def ensure_converted(cache_dir: Path) -> Path:
     """The converted model folder, converting once; concurrent callers never see a half folder."""
-    target = cache_dir / converted_model_name()
-    if (target / "config_sentence_transformers.json").is_file():
-        return target
-    weights = bundled_weights_path()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=cache_dir))
-    try:
-        convert(weights, staging)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another process finished first
-            if not (target / "config_sentence_transformers.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return made_once(
+        cache_dir / converted_model_name(),
+        "config_sentence_transformers.json",
+        lambda staging: convert(bundled_weights_path(), staging),
+    )

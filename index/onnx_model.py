@@ -6,15 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from index.made_once import made_once
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -71,22 +70,12 @@ def ensure_onnx(
     source: str, cache_dir: Path, quantize: bool, load: Callable[[str], SentenceTransformer]
 ) -> Path:
     """The ONNX export of a sentence-transformers model, made once; concurrent callers never
-    see a half folder (each exports into its own temporary folder, the first rename wins)."""
-    target = onnx_folder(source, cache_dir, quantize)
-    if (target / ONNX_CONFIG).is_file():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".exporting-", dir=cache_dir))
-    try:
-        export_onnx(load(source), source, staging, quantize)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another process finished first
-            if not (target / ONNX_CONFIG).is_file():
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    see a half folder, and wait for the export rather than make their own."""
+    return made_once(
+        onnx_folder(source, cache_dir, quantize),
+        ONNX_CONFIG,
+        lambda staging: export_onnx(load(source), source, staging, quantize),
+    )
 
 
 def export_onnx(model: SentenceTransformer, source: str, out: Path, quantize: bool) -> None:

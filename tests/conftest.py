@@ -88,6 +88,10 @@ def embedder() -> Embedder:
         # The workers fill the cores already: ONNX Runtime's own threads on top of them spin
         # against the other worker (the sample corpus took 172 s to embed instead of 75 s).
         embedder.use_threads(1)
+    # Loaded here, not by the first server a test starts: on a fresh machine the first load
+    # converts and exports the model (half a minute, longer while another worker does it),
+    # and a server that is not up within 30 s fails its test.
+    embedder.embed_query("oppvarming")
     return embedder
 
 

@@ -304,8 +304,9 @@ def main() -> int:
         validation = collect(open_searcher(VALIDATION_INDEX, embedder), validation_items)
         CASES.write_bytes(pickle.dumps((train, validation)))
         CASES.with_suffix(".sha").write_text(fingerprint)
-    ingest(CORPUS_DIR, corpus_index_dir(embedder), embedder)
-    calibration = calibration_cases(open_searcher(corpus_index_dir(embedder), embedder))
+    corpus_index = corpus_index_dir(embedder)
+    ingest(CORPUS_DIR, corpus_index, embedder)
+    calibration = calibration_cases(open_searcher(corpus_index, embedder))
     log(
         f"calibration: {len(calibration.answerable)} answerable, "
         f"{len(calibration.unanswerable)} near-miss questions over the sample corpus"

@@ -102,7 +102,7 @@ def ingest(corpus_dir: Path, index_dir: Path, embedder: Embedder) -> IngestRepor
 def open_searcher(index_dir: Path, embedder: Embedder) -> Searcher:
     rejected: dict[tuple[str, int], str] = {}
     for generation, _ in usable_generations(index_dir, rejected):
-        return Searcher(generation.directory, embedder)
+        return Searcher(generation.directory, embedder, get_settings().reranker)
     raise no_usable_index(index_dir, rejected)
 
 

@@ -1,17 +1,22 @@
-"""Fit the experimental passage reranker (bench/rerank_features.py, not used by search) on
-NorQuAD's train split, choose its settings on validation, and print MRR@10 / recall@1 /
-recall@10 with and without it, then each set's figures with each feature group left out.
+"""Fit the passage reranker (index/rerank.py) on NorQuAD's train split and on domain questions
+over the bundled corpus, choose its settings on held-out questions, and print MRR@10 /
+recall@1 / recall@10 with and without it, then each set's figures with each feature group
+left out. `--write` writes the chosen model to index/reranker.json, which search uses.
 
 Train: every question of `train/train_derived.json` searched in the index of the train
-passages (var/bench/norquad-train/index, built here or by bench/train_answer_selector.py); a
-hit is positive when `service.evaluation` judges it relevant (it holds the answer span). The
-model is a logistic regression, pointwise (hit relevant or not) or pairwise (which of a relevant
-and an irrelevant hit of one question ranks first), over the top `depth` hits.
-Validation: the validation questions over the validation+test passage pool that
-bench/norquad.py indexes (run it first) choose the loss, the regularisation and the depth. Test
-is not read. The domain sets (the sample corpus's eval set, its calibration questions kept
-apart from it, the public-docs set) are searched as `refark eval` searches them (spelling
-corrected, follow-ups made self-contained) and only reported, never fitted or chosen on.
+passages (var/bench/norquad-train/index, built here or by bench/train_answer_selector.py), and
+the domain training questions (corpus_training_questions.jsonl, written for fitting) over the
+bundled corpus; a hit is positive when `service.evaluation` judges it relevant (it holds the
+answer span or quote). The model is a logistic regression, pointwise (hit relevant or not) or
+pairwise (which of a relevant and an irrelevant hit of one question ranks first), over the top
+`depth` hits, with each domain row counted `domain_weight` times.
+Choice: the mean MRR@10 of NorQuAD validation (over the validation+test passage pool that
+bench/norquad.py indexes: run it first) and of the calibration questions
+(corpus_calibration_questions.jsonl, kept apart from the training and eval questions) chooses
+the loss, the regularisation, the depth and the domain weight. NorQuAD test is not read. The
+sample corpus's eval set and the public-docs set are only reported. The domain sets are
+searched as `refark eval` searches them (spelling corrected, follow-ups made self-contained),
+all of them in the fused order, without a reranker.
 
 The searched hits are cached per set in var/bench/reranker/ (keyed on the index generation and
 the source of index/ and ingest/ other than the reranker itself), so a refit takes a minute.
@@ -36,12 +41,15 @@ from common import (
     ingest,
     load_embedder,
     log,
-    open_searcher,
     shared_datasets,
 )
 from norquad import INDEX_DIR as VALIDATION_INDEX
 from norquad import Item, passage_file, read_items, read_split, write_corpus
-from rerank_features import (
+from sklearn.linear_model import LogisticRegression
+
+from index.embedder import DEFAULT_MODEL, Embedder
+from index.generation import current_generation
+from index.rerank import (
     FEATURE_GROUPS,
     FEATURES,
     WEIGHTS_PATH,
@@ -50,9 +58,6 @@ from rerank_features import (
     hit_features,
     pool_rows,
 )
-from sklearn.linear_model import LogisticRegression
-
-from index.embedder import DEFAULT_MODEL, Embedder
 from index.search import Hit, Searcher
 from service.asking import searched_question
 from service.evaluation import Question, RelevanceJudge, Relevant, read_questions
@@ -62,14 +67,18 @@ TRAIN_DIR = BENCH_VAR / "norquad-train"
 PUBLIC_DOCS_INDEX = BENCH_VAR / "public-docs" / "index"
 CORPUS_QUESTIONS = REPO_ROOT / "corpus" / "eval" / "questions.jsonl"
 CALIBRATION_QUESTIONS = Path(__file__).with_name("corpus_calibration_questions.jsonl")
+TRAINING_QUESTIONS = Path(__file__).with_name("corpus_training_questions.jsonl")
 PUBLIC_DOCS_QUESTIONS = Path(__file__).with_name("public_docs_questions.jsonl")
 POOL = 50  # hits cached per question; every depth tried is at most this
 DEPTHS = (10, 20, 30, 50)
-# Reported, never fitted on: NorQuAD validation (where the settings are chosen), the sample
-# corpus's eval set, the domain questions kept apart from it (corpus_calibration_questions.jsonl)
-# and the public-docs set.
+# Reported, never fitted on: the two sets the settings are chosen on, the sample corpus's eval
+# set and the public-docs set.
 REPORTED = ("validation", "corpus", "calibration", "public-docs")
 STRENGTHS = (0.01, 0.1, 1.0, 10.0)
+DOMAIN_WEIGHTS = (0.0, 1.0, 3.0, 10.0)
+# The settings are chosen by these sets' mean MRR@10: NorQuAD's held-out questions and the
+# domain questions kept apart from both the training and the eval questions.
+CHOSEN_ON = ("validation", "calibration")
 CUTOFF = 10
 BATCH = 64  # queries encoded at once
 
@@ -125,7 +134,8 @@ def search_all(
     index_dir: Path, embedder: Embedder, questions: list[Question], as_eval: bool
 ) -> list[Searched]:
     batched = BatchedQueries(embedder)
-    searcher = Searcher(open_searcher(index_dir, embedder).directory, batched)
+    # Fused order only: the reranker is fitted on it.
+    searcher = Searcher(current_generation(index_dir), batched)
     judge = RelevanceJudge(searcher)
     # Unanswerable questions have nothing to rank; a quote found in no chunk still counts, as a
     # miss, as it does in `refark eval`.
@@ -206,6 +216,11 @@ def load_sets(dataset: Path) -> dict[str, list[Searched]]:
             corpus_index,
             lambda: searched(corpus_index, read_questions(CORPUS_QUESTIONS), True),
         ),
+        "corpus-train": cached(
+            "corpus-train",
+            corpus_index,
+            lambda: searched(corpus_index, read_questions(TRAINING_QUESTIONS), True),
+        ),
         "calibration": cached(
             "calibration",
             corpus_index,
@@ -270,7 +285,7 @@ def reranked(model: Reranker, data: Rows) -> Figures:
 def training_pairs(data: Rows) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise examples (RankNet/RankSVM style): for each question, each relevant hit minus
     each irrelevant one, labelled 1, and the reverse, labelled 0."""
-    differences = []
+    differences = [np.zeros((0, len(FEATURES)))]
     for rows, flags in zip(data.rows, data.relevant, strict=True):
         if flags.any() and not flags.all():
             positives, negatives = rows[flags], rows[~flags]
@@ -281,24 +296,60 @@ def training_pairs(data: Rows) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([pairs, -pairs]), np.r_[np.ones(len(pairs)), np.zeros(len(pairs))]
 
 
-def fit(data: Rows, kept: list[int], strength: float, depth: int, pairwise: bool) -> Reranker:
-    """A logistic regression on the kept columns, standardized by the train rows; the other
-    columns keep a zero weight, so every variant reads the same feature rows."""
-    every = np.vstack(data.rows)
+@dataclass(frozen=True)
+class Setting:
+    """One point of the grid the script chooses from."""
+
+    pairwise: bool
+    strength: float  # C of the logistic regression
+    depth: int
+    domain_weight: float  # what one domain training row counts against one NorQuAD row
+
+    def __str__(self) -> str:
+        loss = "pairwise" if self.pairwise else "pointwise"
+        return f"{loss}, C={self.strength}, depth {self.depth}, domain ×{self.domain_weight:g}"
+
+
+GRID = tuple(
+    Setting(pairwise, strength, depth, weight)
+    for pairwise in (False, True)
+    for strength in STRENGTHS
+    for depth in DEPTHS
+    for weight in DOMAIN_WEIGHTS
+)
+
+
+def fit(norquad: Rows, domain: Rows, kept: list[int], setting: Setting) -> Reranker:
+    """A logistic regression on the kept columns over NorQuAD's rows and the domain's rows
+    (weighted), standardized by both; the other columns keep a zero weight, so every variant
+    reads the same feature rows."""
+    parts = [(norquad, 1.0)]
+    if setting.domain_weight > 0:
+        parts.append((domain, setting.domain_weight))
+    every = np.vstack([r for part, _ in parts for r in part.rows])
     mean, scale = every.mean(axis=0), every.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    standardized = Rows([(r - mean) / scale for r in data.rows], data.relevant)
-    if pairwise:
-        inputs, labels = training_pairs(standardized)
-        model = LogisticRegression(C=strength, fit_intercept=False, max_iter=2000)
-    else:
-        inputs = np.vstack(standardized.rows)
-        labels = np.concatenate(data.relevant)
-        model = LogisticRegression(C=strength, max_iter=2000)
-    model.fit(inputs[:, kept], labels)
+    inputs, labels, weights = [], [], []
+    for part, weight in parts:
+        standardized = Rows([(r - mean) / scale for r in part.rows], part.relevant)
+        if setting.pairwise:
+            x, y = training_pairs(standardized)
+        else:
+            x, y = np.vstack(standardized.rows), np.concatenate(part.relevant).astype(float)
+        inputs.append(x)
+        labels.append(y)
+        weights.append(np.full(len(y), weight))
+    model = LogisticRegression(
+        C=setting.strength, fit_intercept=not setting.pairwise, max_iter=2000
+    )
+    model.fit(np.vstack(inputs)[:, kept], np.concatenate(labels), np.concatenate(weights))
     coefficients = np.zeros(len(FEATURES))
     coefficients[kept] = model.coef_[0]
-    return Reranker(FEATURES, mean, scale, coefficients, depth)
+    return Reranker(FEATURES, mean, scale, coefficients, setting.depth)
+
+
+def cell(result: Figures) -> str:
+    return f"{result.mrr:.3f} / {result.recall_at_10:.3f}"
 
 
 def line(label: str, result: Figures) -> str:
@@ -317,31 +368,42 @@ def main() -> int:
     sets = load_sets(shared_datasets(args.shared, "norquad"))
     log("Computing features ...")
     data = {name: rows_by_depth(found) for name, found in sets.items()}
-    train, validation = data["train"], data["validation"]
+    train = data["train"]
     log(
         f"train: {len(sets['train'])} questions, "
         f"{sum(f.any() for f in train[POOL].relevant)} with a relevant hit in the top {POOL}"
     )
     every = list(range(len(FEATURES)))
+    domain = data["corpus-train"]
 
-    print("## Choice on NorQuAD validation (MRR@10 / recall@1 / recall@10 of the top 10)")
-    print(header("loss, C, depth"))
-    print(line("fused order (no reranker)", fused(validation[CUTOFF])))
-    results = {}
-    for pairwise in (False, True):
-        for strength in STRENGTHS:
-            for depth in DEPTHS:
-                model = fit(train[depth], every, strength, depth, pairwise)
-                results[pairwise, strength, depth] = reranked(model, validation[depth])
-                loss = "pairwise" if pairwise else "pointwise"
-                print(
-                    line(f"{loss}, C={strength}, depth {depth}", results[pairwise, strength, depth])
-                )
-    pairwise, strength, depth = max(
-        results, key=lambda key: (results[key].mrr, results[key].recall_at_10)
+    def choice_score(result: dict[str, Figures]) -> tuple[float, float]:
+        return (
+            sum(result[name].mrr for name in CHOSEN_ON) / len(CHOSEN_ON),
+            min(result[name].recall_at_10 for name in CHOSEN_ON),
+        )
+
+    print(
+        "## Choice on NorQuAD validation and the calibration questions "
+        "(MRR@10 / recall@10 of the top 10)"
     )
-    final = fit(train[depth], every, strength, depth, pairwise)
-    chosen = f"{'pairwise' if pairwise else 'pointwise'}, C={strength}, depth {depth}"
+    print("| setting | " + " | ".join(CHOSEN_ON) + " |\n|---|" + "---:|" * len(CHOSEN_ON))
+    print(
+        "| fused order (no reranker) | "
+        + " | ".join(cell(fused(data[name][CUTOFF])) for name in CHOSEN_ON)
+        + " |"
+    )
+    results: dict[Setting, dict[str, Figures]] = {}
+    for setting in GRID:
+        model = fit(train[setting.depth], domain[setting.depth], every, setting)
+        results[setting] = {name: reranked(model, data[name][setting.depth]) for name in CHOSEN_ON}
+        print(
+            f"| {setting} | "
+            + " | ".join(cell(results[setting][name]) for name in CHOSEN_ON)
+            + " |"
+        )
+    chosen = max(results, key=lambda setting: choice_score(results[setting]))
+    depth = chosen.depth
+    final = fit(train[depth], domain[depth], every, chosen)
 
     print(f"\n## Before and after ({chosen})")
     print(header("set"))
@@ -353,13 +415,9 @@ def main() -> int:
     print("| left out | " + " | ".join(REPORTED) + " |\n|---|" + "---:|" * len(REPORTED))
     for group, names in {"nothing": (), **FEATURE_GROUPS}.items():
         kept = [i for i, name in enumerate(FEATURES) if name not in names]
-        variant = fit(train[depth], kept, strength, depth, pairwise)
+        variant = fit(train[depth], domain[depth], kept, chosen)
         cells = [reranked(variant, data[name][depth]) for name in REPORTED]
-        print(
-            f"| {group} | "
-            + " | ".join(f"{c.mrr:.3f} / {c.recall_at_10:.3f}" for c in cells)
-            + " |"
-        )
+        print(f"| {group} | " + " | ".join(cell(c) for c in cells) + " |")
     print(f"\nchosen: {chosen}")
     print(", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, final.coefficients, strict=True)))
     if args.write:

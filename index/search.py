@@ -15,6 +15,7 @@ from index.fusion import top_rows, weighted_fusion
 from index.generation import Generation
 from index.glossary import Glossary
 from index.lexical import LexicalIndex, LexicalMatches, QueryTerms, tokenize
+from index.rerank import Reranker
 from index.sentences import RowSentences, Sentence, SentenceIndex, combined_dense
 from index.spelling import Correction, Vocabulary
 from index.store import ChunkStore
@@ -107,9 +108,12 @@ class Searcher:
 
     A query never scores every row: each leg proposes its own best candidates (the FAISS
     nearest chunks and sentences, the BM25 rows that hold a query term), the candidates get
-    every leg's exact score, and the legs are fused over that pool."""
+    every leg's exact score, and the legs are fused over that pool. With a reranker, the top of
+    the fused hybrid ranking is then reordered by it."""
 
-    def __init__(self, generation_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self, generation_dir: Path, embedder: Embedder, reranker: Reranker | None = None
+    ) -> None:
         generation = Generation(generation_dir)
         self.directory = generation_dir
         self.manifest = generation.read_manifest()
@@ -119,6 +123,7 @@ class Searcher:
                 "er lastet. Kjør `refark ingest` på nytt for å bygge indeksen med denne modellen."
             )
         self._embedder = embedder
+        self.reranker = reranker
         self.store = ChunkStore(generation.store_path)
         self._dense = DenseIndex(generation.dense_path)
         self._sentences = SentenceIndex(
@@ -242,9 +247,13 @@ class Searcher:
         else:
             fused = np.union1d(top_rows(pool.dense, depth), top_rows(pool.lexical, depth))
             scored = weighted_fusion(pool.dense, pool.lexical, fused, LEXICAL_WEIGHT)
-        ranked = sorted(scored.items(), key=lambda item: -item[1])[:k]
+        # The reranker was fitted on the fused hybrid ranking's top `depth` hits, so it sees
+        # that many whatever k is.
+        reranker = self.reranker if mode is Mode.HYBRID else None
+        wanted = k if reranker is None else max(k, reranker.depth)
+        ranked = sorted(scored.items(), key=lambda item: -item[1])[:wanted]
         chunks = self.store.chunks(int(pool.rows[at]) for at, _ in ranked)
-        return [
+        hits = [
             Hit(
                 rank=rank,
                 score=float(score),
@@ -256,3 +265,6 @@ class Searcher:
             )
             for rank, (at, score) in enumerate(ranked, start=1)
         ]
+        if reranker is not None:
+            hits = reranker.rerank(query, hits, self.term_weights, self.glossary)
+        return hits[:k]

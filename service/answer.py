@@ -73,22 +73,27 @@ def carrying_the_need(
     an amount, an actor, a finding), when any does: a timeline row naming HelseID is no answer
     to "Hvem drifter HelseID?" beside a sentence naming the operator. When none does, the
     likeliest unit of the best unit's passage that does: "Hva fant Fjordvik?" is answered by
-    what the case report says was found, not by its sentence introducing the case."""
+    what the case report says was found, not by its sentence introducing the case; else of the
+    top-ranked passage, which search trusts most."""
     needed = needed_kinds(question)
     if not needed:
         return chosen
     asked_about = set(tokenize(question))
 
     def carries(i: int) -> bool:
-        return bool(unit_kinds(found[i].text, asked_about) & needed)
+        # What the answer would show: a table unit quotes only some of its rows.
+        return bool(unit_kinds(quoted_text(found[i]), asked_about) & needed)
 
     carrying = [i for i in chosen if carries(i)]
     if carrying:
         return carrying
     best = max(chosen, key=lambda i: probabilities[i])
-    passage = found[best].hit.chunk.chunk_id
-    beside = [i for i, c in enumerate(found) if c.hit.chunk.chunk_id == passage and carries(i)]
-    return [max(beside, key=lambda i: probabilities[i])] if beside else chosen
+    top = min(found, key=lambda c: c.hit.rank)
+    for passage in (found[best].hit.chunk.chunk_id, top.hit.chunk.chunk_id):
+        beside = [i for i, c in enumerate(found) if c.hit.chunk.chunk_id == passage and carries(i)]
+        if beside:
+            return [max(beside, key=lambda i: probabilities[i])]
+    return chosen
 
 
 def _is_table_header(candidate: Candidate) -> bool:
@@ -130,7 +135,7 @@ def compose_answer(
     chosen = carrying_the_need(
         question, found, choose(found, likely, selector.companion_share), likely
     )
-    if unmet_needs(question, [found[i].text for i in chosen]):
+    if unmet_needs(question, [quoted_text(found[i]) for i in chosen]):
         return _declined(hits, confidence)
 
     numbers: dict[str, int] = {}

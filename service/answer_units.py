@@ -17,6 +17,13 @@ _ABOUT_THE_DOCUMENT = re.compile(
     r"|dokumentet\s+(?:beskriver|forklarer|gir|tar for seg))\b",
     re.IGNORECASE,
 )
+# A caveat about how far the document can be trusted ("Fakta om NHN er gjengitt etter beste
+# forståelse; priser må alltid kontrolleres mot …") is about the document too, wherever it
+# stands in the sentence, and shares the question's words without answering it.
+_CAVEAT = re.compile(
+    r"\b(?:etter beste (?:forståelse|skjønn)|med forbehold om|må (?:alltid )?kontrolleres mot)\b",
+    re.IGNORECASE,
+)
 _ITEM_MARKER = re.compile(r"[ \t]*(?:[-*•–]|\d{1,2}[.)])[ \t]+")
 _LINE = re.compile(r"\S[^\n]*")
 MAX_TABLE_ROWS = 3  # rows of an introduced table quoted: the ones closest to the question
@@ -45,7 +52,7 @@ def _is_table_row(text: str, start: int, end: int) -> bool:
 
 def answer_units(text: str, sentences: Sequence[tuple[int, int, float]]) -> list[AnswerUnit]:
     """The units of a chunk's indexed sentences (in text order), leaving out sentences about
-    the document itself."""
+    the document itself and its caveats."""
     units = []
     i = 0
     while i < len(sentences):
@@ -58,7 +65,8 @@ def answer_units(text: str, sentences: Sequence[tuple[int, int, float]]) -> list
             ):
                 following += 1
         members = sentences[i:following]
-        if not _ABOUT_THE_DOCUMENT.match(text[start:end].lstrip()):
+        sentence = text[start:end]
+        if not (_ABOUT_THE_DOCUMENT.match(sentence.lstrip()) or _CAVEAT.search(sentence)):
             units.append(
                 AnswerUnit(start, members[-1][1], max(m[2] for m in members), len(members) > 1)
             )

@@ -98,7 +98,9 @@ class Engine:
             if self._searcher is not None and self._searcher.directory == generation.directory:
                 return
             try:
-                self._searcher = Searcher(generation.directory, self.embedder)
+                self._searcher = Searcher(
+                    generation.directory, self.embedder, self.settings.reranker
+                )
             except Exception as error:  # e.g. another model, or a part its library refuses
                 self._rejected[generation.identity()] = f"{generation.name}: {error}"
                 logger.warning("Kan ikke åpne %s: %s", generation.name, error)

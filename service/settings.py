@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.embedder import Backend
+from index.rerank import Reranker, shipped_reranker
 from ingest.limits import DEFAULT_LIMITS, MB, IngestLimits
 
 
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
         description="Runtime of the embedding model: 'torch', 'onnx' (float32) or 'onnx-int8' "
         "(exported and quantised once into the model cache, offline). Each has its own vector "
         "space: changing it re-embeds the corpus at the next ingest.",
+    )
+    rerank: bool = Field(
+        True,
+        description="Reorder the top of the hybrid ranking with the learned reranker "
+        "(index/reranker.json, fitted by bench/train_reranker.py); false: the fused order.",
     )
     model_cache: Path = Field(
         Path.home() / ".cache" / "refark" / "models",
@@ -133,6 +139,10 @@ class Settings(BaseSettings):
             max_file_bytes=self.max_file_bytes,
             max_document_chars=self.max_document_chars,
         )
+
+    @property
+    def reranker(self) -> Reranker | None:
+        return shipped_reranker() if self.rerank else None
 
     @property
     def base_url(self) -> str:

@@ -319,6 +319,18 @@ def test_a_sentence_about_the_document_itself_is_never_the_answer():
     assert composed.text.startswith("Kommunen betaler en årlig medlemsavgift")
 
 
+def test_a_caveat_about_the_document_is_no_answer_unit():
+    caveat = (
+        "Fakta om Norsk helsenett er gjengitt etter beste forståelse; priser for medlemskap "
+        "må alltid kontrolleres mot gjeldende avtaler."
+    )
+    rule = "Kommunen betaler en årlig medlemsavgift til Norsk helsenett etter innbyggertall."
+    text = f"{caveat} {rule}"
+    sentences = [(0, len(caveat), 0.9), (len(caveat) + 1, len(text), 0.5)]
+    units = answer_units(text, sentences)
+    assert [text[u.start : u.end] for u in units] == [rule]
+
+
 def coverage(question: str, passage: str, terms: QueryTerms) -> float:
     found_hit = replace(hit(1, passage, 0.85), sentences=((0, len(passage), 0.85),))
     rows = question_features(question, [found_hit], terms)
@@ -381,6 +393,13 @@ def test_a_unit_of_another_passage_is_not_reached_for_and_the_check_then_decline
     assert not answer(CASE_QUESTION, passages[:1]).found
     # the same evidence answers a question that needs no finding
     assert answer("Hva innførte Fjordvik kommune for loggkontroll i journalen?", passages[:1]).found
+
+
+def test_failing_that_the_likeliest_unit_of_the_top_ranked_passage_that_holds_it_is_quoted():
+    passages = [hit(1, CASE_FINDING, 0.8), hit(2, CASE_INTRODUCTION, 0.9)]
+    found = candidates([with_sentence_scores(CASE_QUESTION, p) for p in passages])
+    assert [c.text for c in found] == [CASE_FINDING, CASE_INTRODUCTION]
+    assert carrying_the_need(CASE_QUESTION, found, [1], [0.3, 0.9]) == [0]
 
 
 def test_an_answer_that_lacks_what_the_question_asks_for_is_declined():

@@ -1,13 +1,12 @@
-"""An EXPERIMENT, not used by search: reorder the top of the fused candidate pool with a small
-learned model, a linear score over features both legs already give (cosines, BM25, word
-coverage, title and heading matches, glossary matches, the chunk's kind), fitted by
-bench/train_reranker.py. It raised NorQuAD validation but lowered both domain sets (see
-bench/README.md), so Refark ranks by the fusion alone; the code stays here to be tried again
-when there is domain training data.
+"""The learned reranker: the top of the hybrid ranking reordered by a linear score over
+features both legs already give (cosines, BM25, word coverage, title and heading matches,
+glossary matches, the chunk's kind). `bench/train_reranker.py` fits it on NorQuAD's train split
+and on domain questions over the bundled corpus, and chooses its settings on held-out sets;
+the weights ship as `reranker.json` beside this module.
 
 Every feature is read from the hits themselves or compared within the pool ("how far below
-this query's best candidate"), never an absolute scale of one corpus: the weights are fitted
-on NorQuAD passages and used on any corpus."""
+this query's best candidate"), never an absolute scale of one corpus, so that weights fitted
+on the bundled corpus and NorQuAD apply to any corpus."""
 
 from __future__ import annotations
 
@@ -28,9 +27,7 @@ if TYPE_CHECKING:
     # Only for type hints: index.search may call the reranker, so it is not imported here.
     from index.search import Hit
 
-WEIGHTS_PATH = (
-    Path(__file__).resolve().parent.parent / "var" / "bench" / "reranker" / "reranker.json"
-)
+WEIGHTS_PATH = Path(__file__).with_name("reranker.json")
 STEM_CACHE = 8192  # texts whose stems are kept: a few thousand chunks with their sentences
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -89,6 +86,11 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
+@lru_cache(maxsize=STEM_CACHE)
+def _about_itself(text: str) -> bool:
+    return bool(_META.search(text))
+
+
 def weighted_share(weights: dict[str, float], present: Set[str]) -> float:
     """The share of the weights' total whose stems are present; 0 when there are none."""
     total = sum(weights.values())
@@ -131,7 +133,7 @@ def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
         "heading_match": weighted_share(context.weights, _stems(hit.chunk.section)),
         "glossary_match": weighted_share(context.glossary_weights, stems),
         "introduction": float(bool(_INTRODUCTION.search(hit.chunk.section))),
-        "meta_text": float(bool(_META.search(text))),
+        "meta_text": float(_about_itself(text)),
         "first_chunk": float(hit.chunk.ordinal == 0),
         "table": float(hit.chunk.table is not None),
         "log_words": math.log1p(len(text.split())),
@@ -186,17 +188,16 @@ class Reranker:
         term_weights: Callable[[str], dict[str, float]],
         glossary: Expands,
     ) -> list[Hit]:
-        """The same hits, best first by the model, ranks renumbered from 1. `query` is the text
-        that was searched; `term_weights` and `glossary` are the Searcher's. Each hit keeps its
-        fused score (the answer selector and the API read it); ties keep the fused order."""
-        if not hits:
+        """The same hits, the top `depth` best first by the model and the rest after them in
+        their order, ranks renumbered from 1. `query` is the text that was searched;
+        `term_weights` and `glossary` are the Searcher's. Each hit keeps its fused score (the
+        answer selector and the API read it); ties keep the fused order."""
+        top = list(hits[: self.depth])
+        if not top:
             return []
-        return self.reordered(hits, QueryContext.of(query, term_weights, glossary))
-
-    def reordered(self, hits: Sequence[Hit], context: QueryContext) -> list[Hit]:
-        scores = self.scores(features(hits, context))
-        order = np.argsort(-scores, kind="stable")
-        return [replace(hits[i], rank=rank) for rank, i in enumerate(order, start=1)]
+        scores = self.scores(features(top, QueryContext.of(query, term_weights, glossary)))
+        order = [top[i] for i in np.argsort(-scores, kind="stable")] + list(hits[self.depth :])
+        return [replace(hit, rank=rank) for rank, hit in enumerate(order, start=1)]
 
     def to_json(self) -> dict:
         return {
@@ -211,7 +212,7 @@ class Reranker:
     def from_json(cls, data: dict) -> Reranker:
         if tuple(data["features"]) != FEATURES:
             raise RerankerMismatch(
-                "reranker.json was fitted on other features; run bench/train_reranker.py again"
+                "reranker.json was fitted on other features; run bench/train_reranker.py --write"
             )
         return cls(
             features=FEATURES,
@@ -224,3 +225,9 @@ class Reranker:
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Reranker:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def shipped_reranker() -> Reranker:
+    """The reranker fitted for Refark (`reranker.json`), read once per process."""
+    return Reranker.load()

@@ -189,14 +189,21 @@ class Reranker:
         glossary: Expands,
     ) -> list[Hit]:
         """The same hits, the top `depth` best first by the model and the rest after them in
-        their order, ranks renumbered from 1. `query` is the text that was searched;
-        `term_weights` and `glossary` are the Searcher's. Each hit keeps its fused score (the
-        answer selector and the API read it); ties keep the fused order."""
+        their order, ranks renumbered from 1, each with its `rerank_score`. `query` is the text
+        that was searched; `term_weights` and `glossary` are the Searcher's. Each hit keeps its
+        fused `score` (the answer selector reads it); ties keep the fused order."""
         top = list(hits[: self.depth])
         if not top:
             return []
         scores = self.scores(features(top, QueryContext.of(query, term_weights, glossary)))
-        order = [top[i] for i in np.argsort(-scores, kind="stable")] + list(hits[self.depth :])
+        scored = [
+            replace(hit, rerank_score=float(score)) for hit, score in zip(top, scores, strict=True)
+        ]
+        # The hits below the reranked ones rank after them, scored so that the order by score
+        # stays the order by rank.
+        floor = float(scores.min()) if len(scores) else 0.0
+        rest = [replace(hit, rerank_score=floor - n) for n, hit in enumerate(hits[self.depth :], 1)]
+        order = [scored[i] for i in np.argsort(-scores, kind="stable")] + rest
         return [replace(hit, rank=rank) for rank, hit in enumerate(order, start=1)]
 
     def to_json(self) -> dict:

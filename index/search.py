@@ -72,6 +72,14 @@ class Hit:
     lexical_score: float  # raw BM25
     # (start, end, cosine with the query) of the chunk's indexed sentences, in text order
     sentences: tuple[Sentence, ...] = ()
+    # The learned reranker's score, when it reordered the hit (index.rerank); `score` stays the
+    # mode's own (fused, cosine or BM25), which the answer selector was fitted on.
+    rerank_score: float | None = None
+
+    @property
+    def ranking_score(self) -> float:
+        """The score the results are ordered by."""
+        return self.score if self.rerank_score is None else self.rerank_score
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def search_result(hit: Hit, query: str, base_url: str) -> SearchResult:
     meta = hit.document.meta
     return SearchResult(
         rank=hit.rank,
-        score=round(hit.score, 4),
+        score=round(hit.ranking_score, 4),
         chunk_id=hit.chunk.chunk_id,
         doc_id=hit.document.doc_id,
         title=meta.title,

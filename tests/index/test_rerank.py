@@ -58,7 +58,9 @@ def test_only_the_top_depth_hits_are_reordered_and_ranks_are_renumbered():
 
     assert [h.chunk.text for h in reranked] == ["kort tekst", long.chunk.text, "kort"]
     assert [h.rank for h in reranked] == [1, 2, 3]
-    assert [h.score for h in reranked] == [short.score, long.score, shortest.score]
+    assert [h.score for h in reranked] == [short.score, long.score, shortest.score]  # fused
+    ordering = [h.ranking_score for h in reranked]
+    assert ordering == sorted(ordering, reverse=True)
 
 
 def test_weights_fitted_on_other_features_are_refused():

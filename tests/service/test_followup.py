@@ -207,5 +207,5 @@ def test_who_operates_it_after_a_helseid_question_is_answered_about_helseid(live
 def test_a_new_topic_after_a_helseid_question_is_answered_about_the_new_topic(live_server: str):
     body = ask(live_server, "Hva er e-resept?", HELSEID)
     assert body["found"] is True
-    assert "e-resept" in body["citations"][0]["source"]
+    assert body["answer"].startswith("E-resept er den nasjonale løsningen")
     assert "HelseID" not in body["answer"]

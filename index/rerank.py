@@ -87,6 +87,11 @@ def _stems(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=STEM_CACHE)
+def _log_words(text: str) -> float:
+    return math.log1p(len(text.split()))
+
+
+@lru_cache(maxsize=STEM_CACHE)
 def _about_itself(text: str) -> bool:
     return bool(_META.search(text))
 
@@ -116,16 +121,28 @@ def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
     best, second, chunk = _cosines(hit)
     text = hit.chunk.text
     stems = _stems(text)
-    sentence_coverage = max(
-        (weighted_share(context.weights, _stems(text[s:e])) for s, e, _ in hit.sentences),
-        default=0.0,
+    # A sentence holds only stems its chunk holds: its share is summed over those alone, which
+    # are few, rather than over every stem of the query for each of the chunk's sentences.
+    held = {stem: weight for stem, weight in context.weights.items() if stem in stems}
+    total = sum(context.weights.values())
+    sentence_coverage = (
+        max(
+            (
+                sum(w for stem, w in held.items() if stem in _stems(text[s:e]))
+                for s, e, _ in hit.sentences
+            ),
+            default=0.0,
+        )
+        / total
+        if held and total > 0
+        else 0.0
     )
     return {
         "best_sentence": best,
         "chunk_cosine": chunk,
         "second_sentence": second,
         "bm25": hit.lexical_score,
-        "coverage": weighted_share(context.weights, stems),
+        "coverage": sum(held.values()) / total if total > 0 else 0.0,
         "sentence_coverage": sentence_coverage,
         "fused_score": hit.score,
         "fused_reciprocal_rank": 1 / hit.rank,
@@ -136,7 +153,7 @@ def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
         "meta_text": float(_about_itself(text)),
         "first_chunk": float(hit.chunk.ordinal == 0),
         "table": float(hit.chunk.table is not None),
-        "log_words": math.log1p(len(text.split())),
+        "log_words": _log_words(text),
     }
 
 
@@ -196,15 +213,16 @@ class Reranker:
         if not top:
             return []
         scores = self.scores(features(top, QueryContext.of(query, term_weights, glossary)))
-        scored = [
-            replace(hit, rerank_score=float(score)) for hit, score in zip(top, scores, strict=True)
-        ]
+        order = np.argsort(-scores, kind="stable")
         # The hits below the reranked ones rank after them, scored so that the order by score
         # stays the order by rank.
-        floor = float(scores.min()) if len(scores) else 0.0
-        rest = [replace(hit, rerank_score=floor - n) for n, hit in enumerate(hits[self.depth :], 1)]
-        order = [scored[i] for i in np.argsort(-scores, kind="stable")] + rest
-        return [replace(hit, rank=rank) for rank, hit in enumerate(order, start=1)]
+        floor = float(scores.min())
+        below = [(hit, floor - n) for n, hit in enumerate(hits[self.depth :], start=1)]
+        ranked = [(top[i], float(scores[i])) for i in order] + below
+        return [
+            replace(hit, rank=rank, rerank_score=score)
+            for rank, (hit, score) in enumerate(ranked, start=1)
+        ]
 
     def to_json(self) -> dict:
         return {

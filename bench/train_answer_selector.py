@@ -40,6 +40,7 @@ from norquad import Item, passage_file, read_items, read_split, write_corpus
 from sklearn.linear_model import LogisticRegression
 
 from index.embedder import DEFAULT_MODEL
+from index.kinds import unmet_needs
 from index.lexical import QueryTerms
 from index.search import Hit, Searcher
 from service.answer import ASK_HITS, MAX_UNITS, choose
@@ -51,7 +52,6 @@ from service.answer_features import (
     candidates,
     question_features,
     unit_features,
-    unmet_needs,
 )
 from service.answer_selector import WEIGHTS_PATH, AnswerSelector, LogisticModel
 from service.asking import searched_question

@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.kinds import needed_kinds, unit_kinds, unmet_needs
 from index.lexical import QueryTerms, tokenize
 from index.search import Hit
 from ingest.models import CELL_SEPARATOR
 from service.answer_features import (
     Candidate,
     candidates,
-    needed_kinds,
     question_features,
     unit_features,
-    unit_kinds,
-    unmet_needs,
 )
 from service.answer_selector import AnswerSelector, default_selector
 from service.answer_units import table_unit_text

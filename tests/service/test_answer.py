@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from index.kinds import needed_kinds, question_kinds, unit_kinds
 from index.lexical import QueryTerms, tokenize
 from index.search import Hit
 from index.sentences import chunk_sentences
@@ -28,11 +29,8 @@ from service.answer_features import (
     UNIT_FEATURES,
     Candidate,
     candidates,
-    needed_kinds,
     question_features,
-    question_kinds,
     unit_features,
-    unit_kinds,
 )
 from service.answer_selector import (
     AnswerSelector,

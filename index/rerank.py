@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from index.kinds import needed_kinds, question_kinds, unit_kinds
 from index.lexical import tokenize
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "title_heading": ("title_match", "heading_match"),
     "glossary": ("glossary_match",),
     "kind": ("introduction", "meta_text", "first_chunk", "table", "log_words"),
+    # What the question asks for (index.kinds): "Hvor mange pasienter …" is answered by a
+    # passage with a number in it.
+    "need": ("need_met", "need_unmet", "need_in_best_sentence", "kinds_in_best_sentence"),
 }
 FEATURES = tuple(name for names in FEATURE_GROUPS.values() for name in names)
 
@@ -68,6 +72,9 @@ class QueryContext:
 
     weights: dict[str, float]  # idf of each of the query's stems
     glossary_weights: dict[str, float]  # idf of the stems the glossary adds to the query
+    asks: frozenset[str] = frozenset()  # the kinds of thing the query asks for
+    needs: frozenset[str] = frozenset()  # of those, the ones an answer must hold
+    stems: frozenset[str] = frozenset()  # the query's own stems: names in it are no answer
 
     @classmethod
     def of(
@@ -76,7 +83,13 @@ class QueryContext:
         """`term_weights` is `Searcher.term_weights`, `glossary` is `Searcher.glossary`."""
         weights = term_weights(query)
         expanded = term_weights(glossary.expand(query))
-        return cls(weights, {s: w for s, w in expanded.items() if s not in weights})
+        return cls(
+            weights,
+            {s: w for s, w in expanded.items() if s not in weights},
+            frozenset(question_kinds(query)),
+            frozenset(needed_kinds(query)),
+            frozenset(tokenize(query)),
+        )
 
 
 @lru_cache(maxsize=STEM_CACHE)
@@ -116,6 +129,23 @@ def _cosines(hit: Hit) -> tuple[float, float, float]:
     return best, second, 2 * hit.dense_score - best
 
 
+def _need_features(hit: Hit, context: QueryContext) -> dict[str, float]:
+    """Whether the chunk, and its sentence closest to the query, hold what the query asks for."""
+    if not (context.asks or context.needs):  # a finding is needed but no kind of question
+        return dict.fromkeys(FEATURE_GROUPS["need"], 0.0)
+    text = hit.chunk.text
+    held = unit_kinds(text, context.stems)
+    closest = max(hit.sentences, key=lambda sentence: sentence[2], default=None)
+    in_closest = unit_kinds(text[closest[0] : closest[1]], context.stems) if closest else held
+    needs = bool(context.needs)
+    return {
+        "need_met": float(needs and bool(context.needs & held)),
+        "need_unmet": float(needs and not context.needs & held),
+        "need_in_best_sentence": float(needs and bool(context.needs & in_closest)),
+        "kinds_in_best_sentence": len(context.asks & in_closest) / max(len(context.asks), 1),
+    }
+
+
 def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
     """The features of one hit that need no other hit of the pool."""
     best, second, chunk = _cosines(hit)
@@ -137,7 +167,9 @@ def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
         if held and total > 0
         else 0.0
     )
+    need = _need_features(hit, context)
     return {
+        **need,
         "best_sentence": best,
         "chunk_cosine": chunk,
         "second_sentence": second,

@@ -82,6 +82,7 @@ _FINDING_UNIT = re.compile(
 # by a sentence without one. ("How", "why" and lists can be answered in too many ways, and
 # "når" as often by an event, "når pasienten skrives ut", as by a date.)
 NEEDED_KINDS = frozenset({"duration", "number", "money", "who"})
+ALL_KINDS = frozenset({*UNIT_KINDS, "finding"})
 
 
 def question_kinds(question: str) -> set[str]:
@@ -89,28 +90,38 @@ def question_kinds(question: str) -> set[str]:
     return {kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(lowered)}
 
 
+@lru_cache(maxsize=4 * TEXT_CACHE)
+def _holds(text: str, kind: str) -> bool:
+    """Whether the text holds a kind other than an actor."""
+    pattern = _FINDING_UNIT if kind == "finding" else UNIT_KINDS[kind]
+    return bool(pattern.search(text.lower()))
+
+
 @lru_cache(maxsize=TEXT_CACHE)
-def _held(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
-    """The kinds a text holds other than an actor, and the stems of each name in it."""
-    lowered = text.lower()
-    kinds = {k for k, pattern in UNIT_KINDS.items() if k != "who" and pattern.search(lowered)}
-    if _FINDING_UNIT.search(lowered):
-        kinds.add("finding")
-    # "HelseID-pålogging" is about HelseID: a compound is judged by its first part
-    names = tuple(
-        frozenset(tokenize(found.group().split("-")[0]))
-        for found in UNIT_KINDS["who"].finditer(text)
+def _names(text: str) -> tuple[frozenset[str], ...]:
+    """The stems of each name in the text. "HelseID-pålogging" is about HelseID: a compound
+    is judged by its first part."""
+    return tuple(
+        _name_stems(found.group().split("-")[0]) for found in UNIT_KINDS["who"].finditer(text)
     )
-    return frozenset(kinds), names
 
 
-def unit_kinds(text: str, asked_about: Set[str] = frozenset()) -> set[str]:
-    """The kinds of thing the text holds. A name the question itself uses (its stems in
-    `asked_about`) is no actor: "HelseID" does not answer "Hvem drifter HelseID?"."""
-    kinds, names = _held(text)
-    if any(not name <= asked_about for name in names):
-        return {*kinds, "who"}
-    return set(kinds)
+@lru_cache(maxsize=TEXT_CACHE)
+def _name_stems(name: str) -> frozenset[str]:
+    """A name's stems; the same names come back in text after text."""
+    return frozenset(tokenize(name))
+
+
+def unit_kinds(
+    text: str, asked_about: Set[str] = frozenset(), among: Set[str] = ALL_KINDS
+) -> set[str]:
+    """The kinds of thing the text holds, of those `among` (looking for the others costs
+    time). A name the question itself uses (its stems in `asked_about`) is no actor: "HelseID"
+    does not answer "Hvem drifter HelseID?"."""
+    kinds = {kind for kind in among if kind != "who" and _holds(text, kind)}
+    if "who" in among and any(not name <= asked_about for name in _names(text)):
+        kinds.add("who")
+    return kinds
 
 
 def needed_kinds(question: str) -> set[str]:

@@ -134,9 +134,12 @@ def _need_features(hit: Hit, context: QueryContext) -> dict[str, float]:
     if not (context.asks or context.needs):  # a finding is needed but no kind of question
         return dict.fromkeys(FEATURE_GROUPS["need"], 0.0)
     text = hit.chunk.text
-    held = unit_kinds(text, context.stems)
+    asked = context.asks | context.needs
+    held = unit_kinds(text, context.stems, asked)
     closest = max(hit.sentences, key=lambda sentence: sentence[2], default=None)
-    in_closest = unit_kinds(text[closest[0] : closest[1]], context.stems) if closest else held
+    in_closest = (
+        unit_kinds(text[closest[0] : closest[1]], context.stems, asked) if closest else held
+    )
     needs = bool(context.needs)
     return {
         "need_met": float(needs and bool(context.needs & held)),

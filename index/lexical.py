@@ -55,6 +55,28 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords([term for word in words for term in _terms(word)])
 
 
+def stems_by_offset(text: str) -> list[tuple[int, str]]:
+    """Each stem of `tokenize` with the offset of its word in the text, so that the stems of
+    any span are read off without tokenizing it again."""
+    normalized = unicodedata.normalize("NFKC", text)
+    if len(normalized) != len(text):
+        # NFKC changed the length: normalise word by word, so offsets stay the text's own
+        # (a normalised word may split, "½" into "1" and "2": its parts share its offset).
+        words = [
+            (m.start(), part)
+            for m in _TOKEN.finditer(text.lower())
+            for part in _TOKEN.findall(unicodedata.normalize("NFKC", m.group()))
+        ]
+    else:
+        words = [(m.start(), m.group()) for m in _TOKEN.finditer(normalized.lower())]
+    offsets, terms = [], []
+    for start, word in words:
+        for term in _terms(word):
+            offsets.append(start)
+            terms.append(term)
+    return list(zip(offsets, _stemmer().stemWords(terms), strict=True))
+
+
 @dataclass(frozen=True)
 class QueryTerms:
     """A question's word stems as the corpus sees them."""

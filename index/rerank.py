@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from index.kinds import needed_kinds, question_kinds, unit_kinds
-from index.lexical import tokenize
+from index.lexical import stems_by_offset, tokenize
 
 if TYPE_CHECKING:
     # Only for type hints: index.search may call the reranker, so it is not imported here.
@@ -100,6 +100,13 @@ def _stems(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=STEM_CACHE)
+def _chunk_stems(text: str) -> tuple[list[tuple[int, str]], frozenset[str]]:
+    """A chunk's stems by offset (for its sentences' shares) and as a set."""
+    by_offset = stems_by_offset(text)
+    return by_offset, frozenset(stem for _, stem in by_offset)
+
+
+@lru_cache(maxsize=STEM_CACHE)
 def _log_words(text: str) -> float:
     return math.log1p(len(text.split()))
 
@@ -153,23 +160,23 @@ def hit_features(hit: Hit, context: QueryContext) -> dict[str, float]:
     """The features of one hit that need no other hit of the pool."""
     best, second, chunk = _cosines(hit)
     text = hit.chunk.text
-    stems = _stems(text)
+    by_offset, stems = _chunk_stems(text)
     # A sentence holds only stems its chunk holds: its share is summed over those alone, which
     # are few, rather than over every stem of the query for each of the chunk's sentences.
     held = {stem: weight for stem, weight in context.weights.items() if stem in stems}
     total = sum(context.weights.values())
-    sentence_coverage = (
-        max(
-            (
-                sum(w for stem, w in held.items() if stem in _stems(text[s:e]))
+    sentence_coverage = 0.0
+    if held and total > 0:
+        found = [(at, stem) for at, stem in by_offset if stem in held]
+        sentence_coverage = (
+            max(
+                (sum(held[stem] for stem in {st for at, st in found if s <= at < e}))
                 for s, e, _ in hit.sentences
-            ),
-            default=0.0,
+            )
+            / total
+            if hit.sentences
+            else 0.0
         )
-        / total
-        if held and total > 0
-        else 0.0
-    )
     need = _need_features(hit, context)
     return {
         **need,

@@ -8,7 +8,7 @@ import pytest
 from index.build import build_index
 from index.glossary import Glossary
 from index.highlight import highlight_spans
-from index.lexical import Decompounder, LexicalIndex, tokenize
+from index.lexical import Decompounder, LexicalIndex, stems_by_offset, tokenize
 
 
 def test_tokens_are_stemmed_lowercased_and_keep_norwegian_letters():
@@ -128,3 +128,18 @@ def test_a_glossary_linked_from_outside_the_corpus_is_not_read(
     report = build_index(small_corpus, tmp_path / "index", embedder)
     assert "lenke ut av korpusmappen" in report.failed["ordliste.yaml"]
     assert "passord123" not in (tmp_path / "index" / "current" / "glossary.json").read_text()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLO-meldinger sendes til tildelingskontoret. Svar innen fire timer.",
+        "Oﬃsielle HER-id-er: ﬁre ½ timer",  # ligatures and fractions change length under NFKC
+    ],
+)
+def test_stems_by_offset_are_the_tokenized_stems_at_their_words(text: str):
+    found = stems_by_offset(text)
+    assert [stem for _, stem in found] == tokenize(text)
+    second = text.index(".") + 2 if "." in text else len(text)
+    late = [stem for at, stem in found if at >= second]
+    assert late == tokenize(text[second:])

@@ -42,6 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from index.embedder import DEFAULT_MODEL
 from index.kinds import unmet_needs
 from index.lexical import QueryTerms
+from index.linear import LinearModel
 from index.search import Hit, Searcher
 from service.answer import ASK_HITS, MAX_UNITS, choose
 from service.answer_features import (
@@ -53,7 +54,7 @@ from service.answer_features import (
     question_features,
     unit_features,
 )
-from service.answer_selector import WEIGHTS_PATH, AnswerSelector, LogisticModel
+from service.answer_selector import WEIGHTS_PATH, AnswerSelector
 from service.asking import searched_question
 from service.evaluation import read_questions
 
@@ -127,7 +128,7 @@ def collect(searcher: Searcher, items: list[Item]) -> list[Asked]:
 
 def fit(
     rows: np.ndarray, labels: np.ndarray, names: Sequence[str], kept: list[int], strength: float
-) -> LogisticModel:
+) -> LinearModel:
     """A logistic regression on the kept columns; the others keep a zero weight, so that every
     variant reads the same feature rows."""
     mean, scale = rows[:, kept].mean(axis=0), rows[:, kept].std(axis=0)
@@ -140,12 +141,12 @@ def fit(
         np.zeros(len(names)),
     )
     full_mean[kept], full_scale[kept], coefficients[kept] = mean, scale, model.coef_[0]
-    return LogisticModel(
+    return LinearModel(
         tuple(names), full_mean, full_scale, coefficients, float(model.intercept_[0])
     )
 
 
-def fit_unit(train: list[Asked], kept: list[int], strength: float) -> LogisticModel:
+def fit_unit(train: list[Asked], kept: list[int], strength: float) -> LinearModel:
     cases = [a.answerable for a in train]
     return fit(
         np.vstack([c.rows for c in cases]),
@@ -160,7 +161,7 @@ def question_row(case: Case) -> np.ndarray:
     return question_features(case.question, case.hits, case.terms)[0]
 
 
-def fit_answerable(train: list[Asked], kept: list[int], strength: float) -> LogisticModel:
+def fit_answerable(train: list[Asked], kept: list[int], strength: float) -> LinearModel:
     """Answerable: the question's own passage was retrieved and a unit holds the answer;
     not answerable: the same question with its passage held out."""
     positives = [question_row(a.answerable) for a in train if a.answerable.labels.any()]

@@ -49,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 
 from index.embedder import DEFAULT_MODEL, Embedder
 from index.generation import current_generation
+from index.linear import LinearModel
 from index.rerank import (
     FEATURE_GROUPS,
     FEATURES,
@@ -350,7 +351,7 @@ def fit(norquad: Rows, domain: Rows, kept: list[int], setting: Setting) -> Reran
     model.fit(np.vstack(inputs)[:, kept], np.concatenate(labels), np.concatenate(weights))
     coefficients = np.zeros(len(FEATURES))
     coefficients[kept] = model.coef_[0]
-    return Reranker(FEATURES, mean, scale, coefficients, setting.depth)
+    return Reranker(LinearModel(FEATURES, mean, scale, coefficients), setting.depth)
 
 
 def cross_validated(norquad: Rows, domain: Rows, kept: list[int], setting: Setting) -> Figures:
@@ -459,7 +460,8 @@ def main() -> int:
         cells.append(cross_validated(train[depth], domain[depth], kept, chosen))
         print(f"| {group} | " + " | ".join(cell(c) for c in cells) + " |")
     print(f"\nchosen: {chosen}")
-    print(", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, final.coefficients, strict=True)))
+    weights = zip(FEATURES, final.model.coefficients, strict=True)
+    print(", ".join(f"{n} {w:+.2f}" for n, w in weights))
     if args.write:
         WEIGHTS_PATH.write_text(json.dumps(final.to_json(), indent=1) + "\n", encoding="utf-8")
         log(f"wrote {WEIGHTS_PATH}")

@@ -23,6 +23,7 @@ import numpy as np
 
 from index.kinds import needed_kinds, question_kinds, unit_kinds
 from index.lexical import stems_by_offset, tokenize
+from index.linear import LinearModel
 
 if TYPE_CHECKING:
     # Only for type hints: index.search may call the reranker, so it is not imported here.
@@ -56,10 +57,6 @@ _META = re.compile(
     r"notatet|avsnittet|delen)\b",
     re.IGNORECASE,
 )
-
-
-class RerankerMismatch(RuntimeError):
-    """The weights file was fitted on other features than the code computes."""
 
 
 class Expands(Protocol):
@@ -229,16 +226,13 @@ def features(hits: Sequence[Hit], context: QueryContext) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Reranker:
-    """A linear score over standardized features; higher ranks first."""
+    """A linear score over FEATURES; higher ranks first."""
 
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coefficients: np.ndarray
+    model: LinearModel
     depth: int  # how many of the fused pool's top hits it was chosen to reorder
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
-        return ((rows - self.mean) / self.scale) @ self.coefficients
+        return self.model.scores(rows)
 
     def rerank(
         self,
@@ -267,27 +261,12 @@ class Reranker:
         ]
 
     def to_json(self) -> dict:
-        return {
-            "features": list(self.features),
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "coefficients": self.coefficients.tolist(),
-            "depth": self.depth,
-        }
+        return {**self.model.to_json(), "depth": self.depth}
 
     @classmethod
     def from_json(cls, data: dict) -> Reranker:
-        if tuple(data["features"]) != FEATURES:
-            raise RerankerMismatch(
-                "reranker.json was fitted on other features; run bench/train_reranker.py --write"
-            )
-        return cls(
-            features=FEATURES,
-            mean=np.array(data["mean"], dtype=np.float64),
-            scale=np.array(data["scale"], dtype=np.float64),
-            coefficients=np.array(data["coefficients"], dtype=np.float64),
-            depth=int(data["depth"]),
-        )
+        model = LinearModel.from_json(data, FEATURES, "bench/train_reranker.py --write")
+        return cls(model, int(data["depth"]))
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> Reranker:

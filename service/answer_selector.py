@@ -16,60 +16,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
+from index.linear import LinearModel
 from service.answer_features import QUESTION_FEATURES, UNIT_FEATURES
 
 WEIGHTS_PATH = Path(__file__).with_name("answer_selector.json")
-
-
-class SelectorMismatch(RuntimeError):
-    """The weights file was fitted on other features than the code computes."""
-
-
-@dataclass(frozen=True)
-class LogisticModel:
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coefficients: np.ndarray
-    intercept: float
-
-    def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        if len(rows) == 0:
-            return np.zeros(0)
-        logits = ((rows - self.mean) / self.scale) @ self.coefficients + self.intercept
-        return 1 / (1 + np.exp(-logits))
-
-    def to_json(self) -> dict:
-        return {
-            "features": list(self.features),
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "coefficients": self.coefficients.tolist(),
-            "intercept": self.intercept,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict, expected: tuple[str, ...]) -> LogisticModel:
-        if tuple(data["features"]) != expected:
-            raise SelectorMismatch(
-                "answer_selector.json was fitted on other features; "
-                "run bench/train_answer_selector.py again"
-            )
-        return cls(
-            features=expected,
-            mean=np.array(data["mean"]),
-            scale=np.array(data["scale"]),
-            coefficients=np.array(data["coefficients"]),
-            intercept=float(data["intercept"]),
-        )
+FITTED_BY = "bench/train_answer_selector.py --write"
 
 
 @dataclass(frozen=True)
 class AnswerSelector:
-    unit: LogisticModel
-    answerable: LogisticModel
+    unit: LinearModel
+    answerable: LinearModel
     min_answerable: float  # under it, the answer declines
     # A further unit joins the answer when its probability is at least this share of the best.
     companion_share: float
@@ -85,8 +42,8 @@ class AnswerSelector:
     @classmethod
     def from_json(cls, data: dict) -> AnswerSelector:
         return cls(
-            unit=LogisticModel.from_json(data["unit"], UNIT_FEATURES),
-            answerable=LogisticModel.from_json(data["answerable"], QUESTION_FEATURES),
+            unit=LinearModel.from_json(data["unit"], UNIT_FEATURES, FITTED_BY),
+            answerable=LinearModel.from_json(data["answerable"], QUESTION_FEATURES, FITTED_BY),
             min_answerable=float(data["min_answerable"]),
             companion_share=float(data["companion_share"]),
         )

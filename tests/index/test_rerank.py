@@ -11,29 +11,18 @@ import pytest
 
 from index.embedder import Embedder
 from index.generation import current_generation
-from index.rerank import FEATURES, Reranker, RerankerMismatch, shipped_reranker
-from index.search import Hit, Mode, Searcher
-from ingest.models import Chunk, Document, DocumentMeta
-
-
-def passage(rank: int, text: str) -> Hit:
-    document = Document(
-        doc_id=f"d{rank}",
-        source=f"d{rank}.md",
-        file_format="markdown",
-        meta=DocumentMeta(title=f"Dokument {rank}"),
-        blocks=[],
-        file_hash="",
-    )
-    chunk = Chunk(f"d{rank}:0", f"d{rank}", 0, text, ("1 Del",), None, 0, len(text))
-    return Hit(rank, 1 / rank, chunk, document, dense_score=0.8, lexical_score=1.0)
+from index.linear import LinearModel, WeightsMismatch
+from index.rerank import FEATURES, Reranker, shipped_reranker
+from index.search import Mode, Searcher
+from tests.hits import hit
 
 
 def preferring_short_passages(depth: int) -> Reranker:
     """A reranker whose only weight says: the fewer words, the better."""
     coefficients = np.zeros(len(FEATURES))
     coefficients[FEATURES.index("log_words")] = -1.0
-    return Reranker(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), coefficients, depth)
+    model = LinearModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), coefficients)
+    return Reranker(model, depth)
 
 
 class NoGlossary:
@@ -47,9 +36,9 @@ def no_weights(text: str) -> dict[str, float]:
 
 def test_only_the_top_depth_hits_are_reordered_and_ranks_are_renumbered():
     long, short, shortest = (
-        passage(1, "en lang tekst med mange ord om meldinger"),
-        passage(2, "kort tekst"),
-        passage(3, "kort"),
+        hit(1, "en lang tekst med mange ord om meldinger", 0.8),
+        hit(2, "kort tekst", 0.8),
+        hit(3, "kort", 0.8),
     )
 
     reranked = preferring_short_passages(depth=2).rerank(
@@ -66,15 +55,15 @@ def test_only_the_top_depth_hits_are_reordered_and_ranks_are_renumbered():
 def test_weights_fitted_on_other_features_are_refused():
     data = preferring_short_passages(depth=5).to_json()
     data["features"] = data["features"][:-1]
-    with pytest.raises(RerankerMismatch):
+    with pytest.raises(WeightsMismatch):
         Reranker.from_json(data)
 
 
 def test_the_shipped_weights_match_the_features_the_code_computes():
     reranker = shipped_reranker()
-    assert reranker.features == FEATURES
+    assert reranker.model.features == FEATURES
     assert reranker.depth >= 10
-    assert np.any(reranker.coefficients != 0)
+    assert np.any(reranker.model.coefficients != 0)
 
 
 @pytest.mark.slow
@@ -107,3 +96,18 @@ def test_dense_and_lexical_search_keep_their_own_order(
     reranking = Searcher(generation, embedder, preferring_short_passages(depth=20))
 
     assert reranking.search(query, k=10, mode=mode) == plain
+
+
+@pytest.mark.slow
+def test_the_shipped_reranker_puts_the_passage_that_answers_first(
+    sample_index: Path, embedder: Embedder
+):
+    generation = current_generation(sample_index)
+    question = "Hva betaler kommunen for medlemskap i Norsk helsenett?"
+    answering = "3.3 Finansiering"  # "… organisert som et trekk i rammetilskuddet …"
+
+    fused = Searcher(generation, embedder).search(question, k=10)
+    reranked = Searcher(generation, embedder, shipped_reranker()).search(question, k=10)
+
+    assert not fused[0].chunk.section.endswith(answering)
+    assert reranked[0].chunk.section.endswith(answering)

@@ -13,9 +13,9 @@ import pytest
 
 from index.kinds import needed_kinds, question_kinds, unit_kinds
 from index.lexical import QueryTerms, tokenize
+from index.linear import LinearModel, WeightsMismatch
 from index.search import Hit
 from index.sentences import chunk_sentences
-from ingest.models import Chunk, Document, DocumentMeta
 from service.answer import (
     MAX_ANSWER_WORDS,
     MAX_UNITS,
@@ -34,11 +34,10 @@ from service.answer_features import (
 )
 from service.answer_selector import (
     AnswerSelector,
-    LogisticModel,
-    SelectorMismatch,
     default_selector,
 )
 from service.answer_units import answer_units
+from tests.hits import hit
 
 VOCABULARY: dict[str, int] = {}
 
@@ -50,35 +49,6 @@ def bag_of_words(texts: list[str]) -> np.ndarray:
             vectors[row, VOCABULARY.setdefault(word, len(VOCABULARY) % 512)] += 1
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
-
-
-def hit(rank: int, text: str, dense: float) -> Hit:
-    document = Document(
-        doc_id=f"d{rank}",
-        source=f"d{rank}.md",
-        file_format="markdown",
-        meta=DocumentMeta(title=f"Dokument {rank}"),
-        blocks=[],
-        file_hash="",
-    )
-    chunk = Chunk(
-        chunk_id=f"d{rank}:0",
-        doc_id=f"d{rank}",
-        ordinal=0,
-        text=text,
-        headings=("1 Del",),
-        page=None,
-        char_start=0,
-        char_end=len(text),
-    )
-    return Hit(
-        rank=rank,
-        score=1 / rank,
-        chunk=chunk,
-        document=document,
-        dense_score=dense,
-        lexical_score=1.0,
-    )
 
 
 PASSAGES = [
@@ -115,11 +85,11 @@ def with_sentence_scores(question: str, found: Hit) -> Hit:
     )
 
 
-def leaning_on(names: tuple[str, ...], feature: str) -> LogisticModel:
+def leaning_on(names: tuple[str, ...], feature: str) -> LinearModel:
     """Probability 0.5 at a bag-of-words cosine of 0.2 in the one feature it reads."""
     coefficients = np.zeros(len(names))
     coefficients[names.index(feature)] = 10.0
-    return LogisticModel(names, np.zeros(len(names)), np.ones(len(names)), coefficients, -2.0)
+    return LinearModel(names, np.zeros(len(names)), np.ones(len(names)), coefficients, -2.0)
 
 
 def similarity_only() -> AnswerSelector:
@@ -268,7 +238,7 @@ def test_the_shipped_selector_answers_from_a_close_passage_and_declines_an_unrel
 def test_weights_fitted_on_other_features_are_refused():
     data = default_selector().to_json()
     data["unit"]["features"] = data["unit"]["features"][:-1]
-    with pytest.raises(SelectorMismatch):
+    with pytest.raises(WeightsMismatch):
         AnswerSelector.from_json(data)
 
 

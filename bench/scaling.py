@@ -159,7 +159,9 @@ def synthesize(
 
 def build(
     size: int, embedder: Embedder, source_generation: Generation
-) -> tuple[Path, Contents, float]:
+) -> tuple[Path, Contents, float | None]:
+    """The synthetic corpus's index, with the seconds its writing took; None when an index
+    written with the same settings was reused."""
     index_dir = WORK / str(size) / "index"
     marker = WORK / str(size) / "source.json"
     stamp = json.dumps(
@@ -177,7 +179,7 @@ def build(
     current = current_generation(index_dir) if index_dir.is_dir() else None
     if current is not None and marker.exists() and marker.read_text() == stamp:
         log(f"{size}: reusing {current}")
-        return index_dir, contents, float("nan")
+        return index_dir, contents, None
     log(f"{size}: writing {len(contents.vectors)} chunks, {len(contents.spans)} sentences ...")
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -302,8 +304,9 @@ def main() -> None:
         limit, times = served["limit"], served["search"]
         limit_50, limit_99 = statistics.median(limit), percentile(limit, 99)
         search_50, search_99 = statistics.median(times), percentile(times, 99)
+        built = "reused" if seconds is None else f"{seconds:.0f}"
         print(
-            f"| {len(contents.vectors):,} | {len(contents.spans):,} | {seconds:.0f} | {kinds} | "
+            f"| {len(contents.vectors):,} | {len(contents.spans):,} | {built} | {kinds} | "
             f"{recalls} | {limit_50:.1f} / {limit_99:.1f} | {search_50:.1f} / {search_99:.1f} | "
             f"{search_50 / limit_50:.2f}x | {search_99 / limit_99:.2f}x | {open_seconds:.2f} | "
             f"{served['ready_s']:.1f} | {served['first_ms']:.0f} | {served['rss_mb']:.0f} |",
